@@ -79,7 +79,10 @@ mod tests {
         for ok in ["a", "latest", "1.0", "a--b", "a/b/c", "r@sha256:abc", "a+b", "A_z-9"] {
             assert!(is_valid_ref_name(ok), "{ok}");
         }
-        for bad in ["", "/", "a/", "/a", "a//b", "-a", "a-", "a---b", "a..b", ".", "..", "a b", "a/../b", "é"] {
+        for bad in [
+            "", "/", "a/", "/a", "a//b", "-a", "a-", "a---b", "a..b", ".", "..", "a b", "a/../b",
+            "é",
+        ] {
             assert!(!is_valid_ref_name(bad), "{bad}");
         }
     }

@@ -52,12 +52,20 @@ pub struct ImageConfiguration {
     )]
     pub os_features: Vec<String>,
     /// OPTIONAL. Execution parameters for a container run from this image.
-    #[serde(default, skip_serializing_if = "Config::is_empty", deserialize_with = "json::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Config::is_empty",
+        deserialize_with = "json::null_as_default"
+    )]
     pub config: Config,
     /// REQUIRED. The layer content addresses.
     pub rootfs: RootFs,
     /// OPTIONAL. The history of each layer, oldest first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_as_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
+    )]
     pub history: Vec<History>,
     /// Fields this crate does not know, kept so that a round trip loses nothing.
     #[serde(flatten, deserialize_with = "json::extra")]
@@ -77,7 +85,11 @@ pub struct Config {
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty", with = "json::object_set")]
     pub exposed_ports: BTreeSet<String>,
     /// OPTIONAL. Environment entries `VARNAME=VARVALUE`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_as_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
+    )]
     pub env: Vec<String>,
     /// OPTIONAL. Arguments to use as the command to execute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,7 +104,11 @@ pub struct Config {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
     /// OPTIONAL. Arbitrary metadata for the container.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "json::strict_map")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "json::strict_map"
+    )]
     pub labels: BTreeMap<String, String>,
     /// OPTIONAL. The signal sent to the container to make it exit (`SIGTERM`, `9`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -132,7 +148,11 @@ impl Config {
 #[non_exhaustive]
 pub struct Healthcheck {
     /// `[]` inherit, `["NONE"]` disabled, `["CMD", args...]` or `["CMD-SHELL", command]`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_as_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
+    )]
     pub test: Vec<String>,
     /// Time between checks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -244,21 +264,31 @@ impl ImageConfiguration {
             c.field("Env", |c| {
                 for (i, e) in self.config.env.iter().enumerate() {
                     if !matches!(e.split_once('='), Some((name, _)) if !name.is_empty()) {
-                        c.index(i, |c| c.fail(format_args!("{e:?} is not of the form VARNAME=VARVALUE")));
+                        c.index(i, |c| {
+                            c.fail(format_args!("{e:?} is not of the form VARNAME=VARVALUE"))
+                        });
                     }
                 }
             });
         });
         c.field("rootfs", |c| {
             if self.rootfs.typ != "layers" {
-                c.fail_at("type", format_args!("rootfs.type must be \"layers\", found {:?}", self.rootfs.typ));
+                c.fail_at(
+                    "type",
+                    format_args!("rootfs.type must be \"layers\", found {:?}", self.rootfs.typ),
+                );
             }
         });
         c.field("history", |c| {
             for (i, h) in self.history.iter().enumerate() {
                 if let Some(created) = &h.created {
                     if !is_rfc3339(created) {
-                        c.index(i, |c| c.fail_at("created", format_args!("{created:?} is not an RFC 3339 date-time")));
+                        c.index(i, |c| {
+                            c.fail_at(
+                                "created",
+                                format_args!("{created:?} is not an RFC 3339 date-time"),
+                            )
+                        });
                     }
                 }
             }
@@ -280,7 +310,10 @@ mod arbitrary_impls {
                 start_period: u.arbitrary()?,
                 start_interval: u.arbitrary()?,
                 retries: u.arbitrary()?,
-                extra: crate::arbitrary_extra(u, &["Test", "Interval", "Timeout", "StartPeriod", "StartInterval", "Retries"])?,
+                extra: crate::arbitrary_extra(
+                    u,
+                    &["Test", "Interval", "Timeout", "StartPeriod", "StartInterval", "Retries"],
+                )?,
             })
         }
     }
@@ -304,8 +337,19 @@ mod arbitrary_impls {
                 extra: crate::arbitrary_extra(
                     u,
                     &[
-                        "User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes", "WorkingDir",
-                        "Labels", "StopSignal", "ArgsEscaped", "Healthcheck", "OnBuild", "Shell",
+                        "User",
+                        "ExposedPorts",
+                        "Env",
+                        "Entrypoint",
+                        "Cmd",
+                        "Volumes",
+                        "WorkingDir",
+                        "Labels",
+                        "StopSignal",
+                        "ArgsEscaped",
+                        "Healthcheck",
+                        "OnBuild",
+                        "Shell",
                     ],
                 )?,
             })
@@ -331,7 +375,10 @@ mod arbitrary_impls {
                 created_by: u.arbitrary()?,
                 comment: u.arbitrary()?,
                 empty_layer: u.arbitrary()?,
-                extra: crate::arbitrary_extra(u, &["created", "author", "created_by", "comment", "empty_layer"])?,
+                extra: crate::arbitrary_extra(
+                    u,
+                    &["created", "author", "created_by", "comment", "empty_layer"],
+                )?,
             })
         }
     }
@@ -350,8 +397,16 @@ mod arbitrary_impls {
             c.extra = crate::arbitrary_extra(
                 u,
                 &[
-                    "created", "author", "architecture", "variant", "os", "os.version", "os.features",
-                    "config", "rootfs", "history",
+                    "created",
+                    "author",
+                    "architecture",
+                    "variant",
+                    "os",
+                    "os.version",
+                    "os.features",
+                    "config",
+                    "rootfs",
+                    "history",
                 ],
             )?;
             Ok(c)

@@ -34,10 +34,18 @@ pub struct Descriptor {
     /// REQUIRED. The size of the referenced content in bytes.
     pub size: u64,
     /// OPTIONAL. URIs from which the content may be downloaded.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_as_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
+    )]
     pub urls: Vec<String>,
     /// OPTIONAL. Arbitrary metadata ([annotation rules](crate::annotations)).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "json::strict_map")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "json::strict_map"
+    )]
     pub annotations: BTreeMap<String, String>,
     /// OPTIONAL. The referenced content itself, base64-encoded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -88,7 +96,11 @@ impl Descriptor {
     /// [`VerifyError`] naming what differs.
     pub fn verify(&self, bytes: &[u8]) -> Result<(), VerifyError> {
         if bytes.len() as u64 != self.size {
-            return Err(VerifyError::Size { expected: self.size, actual: bytes.len() as u64, longer: false });
+            return Err(VerifyError::Size {
+                expected: self.size,
+                actual: bytes.len() as u64,
+                longer: false,
+            });
         }
         self.digest.verify(bytes)
     }
@@ -112,7 +124,10 @@ impl Descriptor {
 
     pub(crate) fn check(&self, c: &mut Checker) {
         if !self.media_type.is_well_formed() {
-            c.fail_at("mediaType", format_args!("{:?} is not an RFC 6838 media type", self.media_type.as_str()));
+            c.fail_at(
+                "mediaType",
+                format_args!("{:?} is not an RFC 6838 media type", self.media_type.as_str()),
+            );
         }
         if self.size > i64::MAX as u64 {
             c.fail_at("size", "size is larger than a signed 64-bit integer");
@@ -130,12 +145,18 @@ impl Descriptor {
             let bytes = data.decode();
             match self.verify(&bytes) {
                 Ok(()) | Err(VerifyError::Unverifiable(_)) => {}
-                Err(e) => c.fail_at("data", format_args!("embedded data is not the referenced content: {e}")),
+                Err(e) => c.fail_at(
+                    "data",
+                    format_args!("embedded data is not the referenced content: {e}"),
+                ),
             }
         }
         if let Some(artifact_type) = &self.artifact_type {
             if !artifact_type.is_well_formed() {
-                c.fail_at("artifactType", format_args!("{:?} is not an RFC 6838 media type", artifact_type.as_str()));
+                c.fail_at(
+                    "artifactType",
+                    format_args!("{:?} is not an RFC 6838 media type", artifact_type.as_str()),
+                );
             }
         }
         if let Some(platform) = &self.platform {
@@ -276,7 +297,19 @@ impl<'a> arbitrary::Arbitrary<'a> for Descriptor {
         if u.ratio(1u8, 3)? {
             d.platform = Some(u.arbitrary()?);
         }
-        d.extra = crate::arbitrary_extra(u, &["mediaType", "digest", "size", "urls", "annotations", "data", "artifactType", "platform"])?;
+        d.extra = crate::arbitrary_extra(
+            u,
+            &[
+                "mediaType",
+                "digest",
+                "size",
+                "urls",
+                "annotations",
+                "data",
+                "artifactType",
+                "platform",
+            ],
+        )?;
         Ok(d)
     }
 }
@@ -302,7 +335,10 @@ mod tests {
     #[test]
     fn empty_descriptor() {
         let d = Descriptor::empty();
-        assert_eq!(d.digest.as_str(), "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+        assert_eq!(
+            d.digest.as_str(),
+            "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+        );
         assert_eq!(d.size, 2);
         assert_eq!(d.embedded().unwrap().unwrap(), b"{}");
         assert!(d.validate().is_empty());

@@ -279,9 +279,7 @@ fn parse(s: &str) -> Result<usize, ParseDigestError> {
         return Err(ParseDigestError::InvalidAlgorithm);
     }
     if encoded.is_empty()
-        || !encoded
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'))
+        || !encoded.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'))
     {
         return Err(ParseDigestError::InvalidEncoded);
     }
@@ -538,11 +536,17 @@ impl<R: Read> VerifyingReader<R> {
             }
         };
         if extra != 0 {
-            return Err(VerifyError::Size { expected: self.size, actual: self.size, longer: true }.into());
+            return Err(
+                VerifyError::Size { expected: self.size, actual: self.size, longer: true }.into()
+            );
         }
         let actual = hasher.finalize();
         if actual != self.expected {
-            return Err(VerifyError::Digest(DigestMismatch { expected: self.expected.clone(), actual }).into());
+            return Err(VerifyError::Digest(DigestMismatch {
+                expected: self.expected.clone(),
+                actual,
+            })
+            .into());
         }
         self.verified = true;
         Ok(())
@@ -572,7 +576,12 @@ impl<R: Read> Read for VerifyingReader<R> {
         let n = self.inner.read(&mut buf[..want])?;
         if n == 0 {
             self.hasher = None;
-            return Err(VerifyError::Size { expected: self.size, actual: self.size - self.remaining, longer: false }.into());
+            return Err(VerifyError::Size {
+                expected: self.size,
+                actual: self.size - self.remaining,
+                longer: false,
+            }
+            .into());
         }
         hasher.update(&buf[..n]);
         self.remaining -= n as u64;
@@ -659,7 +668,12 @@ mod tests {
         assert!(matches!(unknown.verify(b""), Err(VerifyError::Unverifiable(_))));
     }
 
-    fn read_all(data: &[u8], digest: &Digest, size: u64, chunk: usize) -> Result<Vec<u8>, io::Error> {
+    fn read_all(
+        data: &[u8],
+        digest: &Digest,
+        size: u64,
+        chunk: usize,
+    ) -> Result<Vec<u8>, io::Error> {
         let mut r = VerifyingReader::new(data, digest, size).map_err(io::Error::other)?;
         let mut out = Vec::new();
         let mut buf = vec![0u8; chunk];
@@ -690,13 +704,17 @@ mod tests {
                 Some(&VerifyError::Size { expected: 10, actual: 10, longer: true })
             );
             let wrong = read_all(b"0123456780", &d, 10, chunk).unwrap_err();
-            assert!(matches!(VerifyError::from_io(&wrong), Some(VerifyError::Digest(m)) if m.expected == d));
+            assert!(
+                matches!(VerifyError::from_io(&wrong), Some(VerifyError::Digest(m)) if m.expected == d)
+            );
         }
         // Never more than the declared size reaches the caller.
-        let mut r = VerifyingReader::new(&b"abcdef"[..], &Digest::sha256(b"abc"), 3).unwrap_or_else(|e| panic!("{e}"));
+        let mut r = VerifyingReader::new(&b"abcdef"[..], &Digest::sha256(b"abc"), 3)
+            .unwrap_or_else(|e| panic!("{e}"));
         let mut buf = [0u8; 6];
         assert_eq!(r.read(&mut buf).ok(), None);
-        let mut r = VerifyingReader::new(&b""[..], &Digest::sha256(b""), 0).unwrap_or_else(|e| panic!("{e}"));
+        let mut r = VerifyingReader::new(&b""[..], &Digest::sha256(b""), 0)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.read(&mut buf).ok(), Some(0));
         assert!(r.is_verified());
     }

@@ -62,18 +62,32 @@ pub enum ConvertError {
 const DOCKER: &str = "Docker schema2";
 const OCI: &str = "OCI";
 
-fn oci_descriptor(d: &Descriptor, path: impl FnOnce() -> String) -> Result<Descriptor, ConvertError> {
+fn oci_descriptor(
+    d: &Descriptor,
+    path: impl FnOnce() -> String,
+) -> Result<Descriptor, ConvertError> {
     let media_type = d.media_type.to_oci();
     if media_type.is_docker() {
-        return Err(ConvertError::MediaType { path: path(), media_type: d.media_type.clone(), target: OCI });
+        return Err(ConvertError::MediaType {
+            path: path(),
+            media_type: d.media_type.clone(),
+            target: OCI,
+        });
     }
     Ok(Descriptor { media_type, ..d.clone() })
 }
 
-fn docker_descriptor(d: &Descriptor, path: impl FnOnce() -> String) -> Result<Descriptor, ConvertError> {
+fn docker_descriptor(
+    d: &Descriptor,
+    path: impl FnOnce() -> String,
+) -> Result<Descriptor, ConvertError> {
     match d.media_type.to_docker() {
         Some(media_type) => Ok(Descriptor { media_type, ..d.clone() }),
-        None => Err(ConvertError::MediaType { path: path(), media_type: d.media_type.clone(), target: DOCKER }),
+        None => Err(ConvertError::MediaType {
+            path: path(),
+            media_type: d.media_type.clone(),
+            target: DOCKER,
+        }),
     }
 }
 
@@ -218,7 +232,10 @@ mod tests {
 
     #[test]
     fn docker_cannot_express() {
-        assert!(matches!(manifest(MediaType::ImageLayerZstd).to_docker(), Err(ConvertError::MediaType { .. })));
+        assert!(matches!(
+            manifest(MediaType::ImageLayerZstd).to_docker(),
+            Err(ConvertError::MediaType { .. })
+        ));
         let mut m = manifest(MediaType::ImageLayerGzip);
         m.subject = Some(Descriptor::for_bytes(MediaType::ImageManifest, b"s"));
         assert_eq!(m.to_docker(), Err(ConvertError::Unsupported("subject")));

@@ -78,7 +78,10 @@ impl Document {
         }
         if let Some(document) = declared {
             if document != *media_type {
-                return Err(DocumentError::MediaTypeMismatch { descriptor: media_type.clone(), document });
+                return Err(DocumentError::MediaTypeMismatch {
+                    descriptor: media_type.clone(),
+                    document,
+                });
             }
         }
         Ok(doc)
@@ -88,7 +91,9 @@ impl Document {
     /// config and layers; then the subject, if any.
     pub fn children(&self) -> impl Iterator<Item = &Descriptor> {
         let (own, subject): (Vec<&Descriptor>, _) = match self {
-            Self::Manifest(m) => (std::iter::once(&m.config).chain(&m.layers).collect(), m.subject.as_ref()),
+            Self::Manifest(m) => {
+                (std::iter::once(&m.config).chain(&m.layers).collect(), m.subject.as_ref())
+            }
             Self::Index(i) => (i.manifests.iter().collect(), i.subject.as_ref()),
         };
         own.into_iter().chain(subject)
@@ -119,7 +124,10 @@ pub fn sniff_media_type(bytes: &[u8]) -> Option<MediaType> {
     if let Some(m) = object.get("mediaType").and_then(Value::as_str) {
         return Some(m.into());
     }
-    match (object.contains_key("manifests"), object.contains_key("config") || object.contains_key("layers")) {
+    match (
+        object.contains_key("manifests"),
+        object.contains_key("config") || object.contains_key("layers"),
+    ) {
         (true, false) => Some(MediaType::ImageIndex),
         (false, true) => Some(MediaType::ImageManifest),
         _ => None,
@@ -149,13 +157,18 @@ mod tests {
             Document::parse(&MediaType::ImageIndex, both.as_bytes()),
             Err(DocumentError::Ambiguous { field: "config", .. })
         ));
-        let labelled = format!(r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","config":{CONFIG},"layers":[]}}"#);
+        let labelled = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","config":{CONFIG},"layers":[]}}"#
+        );
         assert!(matches!(
             Document::parse(&MediaType::ImageManifest, labelled.as_bytes()),
             Err(DocumentError::MediaTypeMismatch { .. })
         ));
         assert_eq!(sniff_media_type(manifest.as_bytes()), Some(MediaType::ImageManifest));
         assert_eq!(sniff_media_type(both.as_bytes()), None);
-        assert!(matches!(Document::parse(&MediaType::ImageConfig, b"{}"), Err(DocumentError::NotADocument(_))));
+        assert!(matches!(
+            Document::parse(&MediaType::ImageConfig, b"{}"),
+            Err(DocumentError::NotADocument(_))
+        ));
     }
 }

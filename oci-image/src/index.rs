@@ -43,7 +43,11 @@ pub struct ImageIndex {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<Descriptor>,
     /// OPTIONAL. Arbitrary metadata.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "json::strict_map")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "json::strict_map"
+    )]
     pub annotations: BTreeMap<String, String>,
     /// Fields this crate does not know, kept so that a round trip loses nothing.
     #[serde(flatten, deserialize_with = "json::extra")]
@@ -85,16 +89,28 @@ impl ImageIndex {
 
     pub(crate) fn check(&self, c: &mut Checker) {
         if self.schema_version != 2 {
-            c.fail_at("schemaVersion", format_args!("schemaVersion must be 2, found {}", self.schema_version));
+            c.fail_at(
+                "schemaVersion",
+                format_args!("schemaVersion must be 2, found {}", self.schema_version),
+            );
         }
         if let Some(m) = &self.media_type {
             if !m.is_index() {
-                c.fail_at("mediaType", format_args!("mediaType of an index must be {}, found {m}", MediaType::ImageIndex));
+                c.fail_at(
+                    "mediaType",
+                    format_args!(
+                        "mediaType of an index must be {}, found {m}",
+                        MediaType::ImageIndex
+                    ),
+                );
             }
         }
         if let Some(a) = &self.artifact_type {
             if !a.is_well_formed() {
-                c.fail_at("artifactType", format_args!("{:?} is not an RFC 6838 media type", a.as_str()));
+                c.fail_at(
+                    "artifactType",
+                    format_args!("{:?} is not an RFC 6838 media type", a.as_str()),
+                );
             }
         }
         c.field("manifests", |c| {

@@ -169,7 +169,10 @@ pub(crate) mod object_set {
     use super::*;
     use serde::ser::SerializeMap;
 
-    pub(crate) fn serialize<S: Serializer>(set: &BTreeSet<String>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(
+        set: &BTreeSet<String>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(set.len()))?;
         for key in set {
             map.serialize_entry(key, &Empty {})?;
@@ -198,7 +201,9 @@ pub(crate) mod object_set {
         }
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeSet<String>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeSet<String>, D::Error> {
         strict_map::<D, IgnoredObject>(d).map(|m| m.into_keys().collect())
     }
 }

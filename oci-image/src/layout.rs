@@ -46,7 +46,10 @@ impl ImageLayout {
         if self.image_layout_version != IMAGE_LAYOUT_VERSION {
             c.fail_at(
                 "imageLayoutVersion",
-                format_args!("imageLayoutVersion must be {IMAGE_LAYOUT_VERSION:?}, found {:?}", self.image_layout_version),
+                format_args!(
+                    "imageLayoutVersion must be {IMAGE_LAYOUT_VERSION:?}, found {:?}",
+                    self.image_layout_version
+                ),
             );
         }
         c.finish()

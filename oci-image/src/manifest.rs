@@ -47,7 +47,11 @@ pub struct ImageManifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<Descriptor>,
     /// OPTIONAL. Arbitrary metadata.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "json::strict_map")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "json::strict_map"
+    )]
     pub annotations: BTreeMap<String, String>,
     /// Fields this crate does not know, kept so that a round trip loses nothing.
     #[serde(flatten, deserialize_with = "json::extra")]
@@ -81,19 +85,34 @@ impl ImageManifest {
 
     pub(crate) fn check(&self, c: &mut Checker) {
         if self.schema_version != 2 {
-            c.fail_at("schemaVersion", format_args!("schemaVersion must be 2, found {}", self.schema_version));
+            c.fail_at(
+                "schemaVersion",
+                format_args!("schemaVersion must be 2, found {}", self.schema_version),
+            );
         }
         if let Some(m) = &self.media_type {
             if !m.is_manifest() {
-                c.fail_at("mediaType", format_args!("mediaType of a manifest must be {}, found {m}", MediaType::ImageManifest));
+                c.fail_at(
+                    "mediaType",
+                    format_args!(
+                        "mediaType of a manifest must be {}, found {m}",
+                        MediaType::ImageManifest
+                    ),
+                );
             }
         }
         if let Some(a) = &self.artifact_type {
             if !a.is_well_formed() {
-                c.fail_at("artifactType", format_args!("{:?} is not an RFC 6838 media type", a.as_str()));
+                c.fail_at(
+                    "artifactType",
+                    format_args!("{:?} is not an RFC 6838 media type", a.as_str()),
+                );
             }
         } else if self.config.media_type == MediaType::Empty {
-            c.fail_at("artifactType", "artifactType must be set when config.mediaType is the empty type");
+            c.fail_at(
+                "artifactType",
+                "artifactType must be set when config.mediaType is the empty type",
+            );
         }
         c.field("config", |c| self.config.check(c));
         c.field("layers", |c| {
@@ -108,7 +127,10 @@ impl ImageManifest {
             c.field("subject", |c| subject.check(c));
         }
         if self.extra.contains_key("manifests") {
-            c.fail_at("manifests", "a manifest must not have `manifests` (ambiguous with an index, CVE-2021-41190)");
+            c.fail_at(
+                "manifests",
+                "a manifest must not have `manifests` (ambiguous with an index, CVE-2021-41190)",
+            );
         }
     }
 }
@@ -124,7 +146,15 @@ impl<'a> arbitrary::Arbitrary<'a> for ImageManifest {
         m.annotations = u.arbitrary()?;
         m.extra = crate::arbitrary_extra(
             u,
-            &["schemaVersion", "mediaType", "artifactType", "config", "layers", "subject", "annotations"],
+            &[
+                "schemaVersion",
+                "mediaType",
+                "artifactType",
+                "config",
+                "layers",
+                "subject",
+                "annotations",
+            ],
         )?;
         Ok(m)
     }

@@ -45,7 +45,11 @@ pub struct Platform {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
     /// RESERVED by image-spec for future use.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_as_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
+    )]
     pub features: Vec<String>,
     /// Fields this crate does not know, kept so that a round trip loses nothing.
     #[serde(flatten, deserialize_with = "json::extra")]
@@ -82,7 +86,9 @@ fn normalize_arch(arch: &str, variant: Option<&str>) -> (String, Option<String>)
     let v = variant.as_deref().unwrap_or("");
     let (a, v): (&str, Option<String>) = match arch.as_str() {
         "i386" | "i486" | "i586" | "i686" | "x86" => ("386", variant.clone()),
-        "x86_64" | "x86-64" | "amd64" => ("amd64", if v.is_empty() || v == "v1" { None } else { variant.clone() }),
+        "x86_64" | "x86-64" | "amd64" => {
+            ("amd64", if v.is_empty() || v == "v1" { None } else { variant.clone() })
+        }
         "aarch64" | "arm64" => (
             "arm64",
             match v {
@@ -166,7 +172,8 @@ impl Platform {
         if !have.os_features.iter().all(|f| want.os_features.contains(f)) {
             return None;
         }
-        let mut rank = variant_rank(&want.architecture, want.variant.as_deref(), have.variant.as_deref())?;
+        let mut rank =
+            variant_rank(&want.architecture, want.variant.as_deref(), have.variant.as_deref())?;
         if let Some(wanted_version) = &want.os_version {
             match &have.os_version {
                 Some(v) if v == wanted_version => {}
@@ -211,7 +218,9 @@ impl Platform {
 }
 
 fn variant_number(v: Option<&str>) -> Option<u32> {
-    v.and_then(|v| v.strip_prefix('v')).and_then(|n| n.split('.').next()).and_then(|n| n.parse().ok())
+    v.and_then(|v| v.strip_prefix('v'))
+        .and_then(|n| n.split('.').next())
+        .and_then(|n| n.parse().ok())
 }
 
 fn variant_rank(arch: &str, want: Option<&str>, have: Option<&str>) -> Option<u32> {
@@ -232,7 +241,9 @@ fn variant_rank(arch: &str, want: Option<&str>, have: Option<&str>) -> Option<u3
 }
 
 fn check_part(s: &str) -> Result<(), ParsePlatformError> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')) {
+    if s.is_empty()
+        || !s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    {
         Err(ParsePlatformError::Part)
     } else {
         Ok(())
@@ -291,14 +302,19 @@ impl fmt::Display for Platform {
 impl<'a> arbitrary::Arbitrary<'a> for Platform {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
         let mut p = Self::new(
-            u.choose(&["linux", "windows", "darwin", "freebsd"]).map(|s| (*s).to_owned()).or_else(|_| u.arbitrary())?,
+            u.choose(&["linux", "windows", "darwin", "freebsd"])
+                .map(|s| (*s).to_owned())
+                .or_else(|_| u.arbitrary())?,
             u.arbitrary::<String>()?,
         );
         p.os_version = u.arbitrary()?;
         p.os_features = u.arbitrary()?;
         p.variant = u.arbitrary()?;
         p.features = u.arbitrary()?;
-        p.extra = crate::arbitrary_extra(u, &["architecture", "os", "os.version", "os.features", "variant", "features"])?;
+        p.extra = crate::arbitrary_extra(
+            u,
+            &["architecture", "os", "os.version", "os.features", "variant", "features"],
+        )?;
         Ok(p)
     }
 }
@@ -332,7 +348,15 @@ mod tests {
             assert_eq!(p(input).to_string(), want, "{input}");
             assert_eq!(p(want).to_string(), want);
         }
-        for bad in ["linux", "", "linux/", "/amd64", "linux/amd64/v1/x", "lin ux/amd64", "windows(10/amd64"] {
+        for bad in [
+            "linux",
+            "",
+            "linux/",
+            "/amd64",
+            "linux/amd64/v1/x",
+            "lin ux/amd64",
+            "windows(10/amd64",
+        ] {
             assert!(bad.parse::<Platform>().is_err(), "{bad}");
         }
     }
@@ -367,7 +391,11 @@ mod tests {
         assert_eq!(want.match_rank(&p("windows(10.0.17763.1999)/amd64")), Some(0));
         assert_eq!(want.match_rank(&p("windows(10.0.17763.1)/amd64")), Some(1));
         assert_eq!(want.match_rank(&p("windows(10.0.20348.1)/amd64")), None);
-        let candidates = [p("windows(10.0.20348.1)/amd64"), p("windows(10.0.17763.5)/amd64"), p("windows(10.0.17763.1999)/amd64")];
+        let candidates = [
+            p("windows(10.0.20348.1)/amd64"),
+            p("windows(10.0.17763.5)/amd64"),
+            p("windows(10.0.17763.1999)/amd64"),
+        ];
         assert_eq!(want.best_match(&candidates), Some(2));
 
         let mut needs_win32k = p("windows/amd64");

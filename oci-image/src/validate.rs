@@ -93,8 +93,27 @@ pub(crate) fn is_absolute_uri(s: &str) -> bool {
         let allowed = b.is_ascii_alphanumeric()
             || matches!(
                 b,
-                b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'?' | b'#' | b'[' | b']' | b'@' | b'!'
-                    | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b':'
+                    | b'/'
+                    | b'?'
+                    | b'#'
+                    | b'['
+                    | b']'
+                    | b'@'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
             );
         if !allowed {
             return false;
@@ -107,7 +126,8 @@ pub(crate) fn is_absolute_uri(s: &str) -> bool {
 /// An RFC 3339 date-time, as `created` fields require (`2015-10-31T22:22:56.015925234Z`).
 pub(crate) fn is_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
     let num = |r: std::ops::Range<usize>| {
         b.get(r).map_or(0, |d| d.iter().fold(0u32, |n, c| n * 10 + u32::from(c - b'0')))
     };
@@ -128,7 +148,12 @@ pub(crate) fn is_rfc3339(s: &str) -> bool {
     }
     let (month, day, hour, minute, second) =
         (num(5..7), num(8..10), num(11..13), num(14..16), num(17..19));
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return false;
     }
     let mut i = 19;
@@ -179,10 +204,18 @@ mod tests {
 
     #[test]
     fn dates() {
-        for ok in ["2015-10-31T22:22:56.015925234Z", "2019-01-01T00:00:00+01:00", "2020-02-29T23:59:60z"] {
+        for ok in
+            ["2015-10-31T22:22:56.015925234Z", "2019-01-01T00:00:00+01:00", "2020-02-29T23:59:60z"]
+        {
             assert!(is_rfc3339(ok), "{ok}");
         }
-        for bad in ["2015-10-31", "2015-13-01T00:00:00Z", "2015-10-31T22:22:56", "2015-10-31T22:22:56.Z", "x"] {
+        for bad in [
+            "2015-10-31",
+            "2015-13-01T00:00:00Z",
+            "2015-10-31T22:22:56",
+            "2015-10-31T22:22:56.Z",
+            "x",
+        ] {
             assert!(!is_rfc3339(bad), "{bad}");
         }
     }

@@ -131,7 +131,8 @@ pub fn copy_graph<S: Source + ?Sized, T: Target + ?Sized>(
     root: &Descriptor,
     options: &CopyOptions,
 ) -> Result<CopyStats, Error> {
-    let mut copier = Copier { source, target, options, done: HashSet::new(), stats: CopyStats::default() };
+    let mut copier =
+        Copier { source, target, options, done: HashSet::new(), stats: CopyStats::default() };
     copier.copy(root, 0)?;
     Ok(copier.stats)
 }
@@ -181,7 +182,8 @@ impl<S: Source + ?Sized, T: Target + ?Sized> Copier<'_, S, T> {
             return Ok(());
         }
         if let Some(embedded) = descriptor.embedded() {
-            let bytes = embedded.map_err(|source| Error::Verify { digest: descriptor.digest.clone(), source })?;
+            let bytes = embedded
+                .map_err(|source| Error::Verify { digest: descriptor.digest.clone(), source })?;
             self.target.push(descriptor, &mut &bytes[..])?;
         } else {
             let mut reader = self.source.fetch(descriptor)?;
@@ -217,8 +219,12 @@ mod tests {
 
     fn image(store: &MemoryStore, arch: &str) -> Descriptor {
         let layer = store.push_bytes(MediaType::ImageLayerGzip, arch.as_bytes()).unwrap();
-        let config = store.push_json(MediaType::ImageConfig, &ImageConfiguration::new("linux", arch)).unwrap();
-        let mut d = store.push_json(MediaType::ImageManifest, &ImageManifest::new(config, vec![layer])).unwrap();
+        let config = store
+            .push_json(MediaType::ImageConfig, &ImageConfiguration::new("linux", arch))
+            .unwrap();
+        let mut d = store
+            .push_json(MediaType::ImageManifest, &ImageManifest::new(config, vec![layer]))
+            .unwrap();
         d.platform = Some(format!("linux/{arch}").parse().unwrap());
         d
     }
@@ -242,7 +248,10 @@ mod tests {
         assert_eq!(one.len(), 3);
 
         let none = CopyOptions::default().platform("linux/s390x".parse().unwrap());
-        assert!(matches!(copy(&source, "multi", &one, "x", &none), Err(Error::NoMatchingPlatform(_))));
+        assert!(matches!(
+            copy(&source, "multi", &one, "x", &none),
+            Err(Error::NoMatchingPlatform(_))
+        ));
     }
 
     #[test]
@@ -250,14 +259,23 @@ mod tests {
         let source = MemoryStore::new();
         let subject = image(&source, "amd64");
         let signature_config = Descriptor::empty();
-        let mut sig = ImageManifest::new(signature_config, vec![source.push_bytes(MediaType::from("application/x-sig"), b"sig").unwrap()]);
+        let mut sig = ImageManifest::new(
+            signature_config,
+            vec![source.push_bytes(MediaType::from("application/x-sig"), b"sig").unwrap()],
+        );
         sig.artifact_type = Some(MediaType::from("application/x-signature"));
-        sig.subject = Some(Descriptor::new(subject.media_type.clone(), subject.size, subject.digest.clone()));
+        sig.subject =
+            Some(Descriptor::new(subject.media_type.clone(), subject.size, subject.digest.clone()));
         let sig = source.push_json(MediaType::ImageManifest, &sig).unwrap();
         let referrers = source.referrers(&subject, None).unwrap();
         assert_eq!(referrers.len(), 1);
         assert_eq!(referrers[0].artifact_type, Some(MediaType::from("application/x-signature")));
-        assert!(source.referrers(&subject, Some(&MediaType::from("application/other"))).unwrap().is_empty());
+        assert!(
+            source
+                .referrers(&subject, Some(&MediaType::from("application/other")))
+                .unwrap()
+                .is_empty()
+        );
 
         let target = MemoryStore::new();
         let plain = copy_graph(&source, &target, &subject, &CopyOptions::default()).unwrap();
@@ -279,7 +297,10 @@ mod tests {
         let mut lie = manifest.clone();
         lie.size += 1;
         let target = MemoryStore::new();
-        assert!(matches!(copy_graph(&source, &target, &lie, &CopyOptions::default()), Err(Error::Verify { .. })));
+        assert!(matches!(
+            copy_graph(&source, &target, &lie, &CopyOptions::default()),
+            Err(Error::Verify { .. })
+        ));
         assert!(!target.exists(&manifest).unwrap());
     }
 }

@@ -59,9 +59,15 @@ impl MemoryStore {
 
 impl Source for MemoryStore {
     fn fetch(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, Error> {
-        let bytes = self.get(&descriptor.digest).ok_or_else(|| Error::NotFound(descriptor.digest.clone()))?;
-        let reader = VerifyingReader::new(ArcReader { bytes, pos: 0 }, &descriptor.digest, descriptor.size)
-            .map_err(|e| Error::Verify { digest: descriptor.digest.clone(), source: e.into() })?;
+        let bytes = self
+            .get(&descriptor.digest)
+            .ok_or_else(|| Error::NotFound(descriptor.digest.clone()))?;
+        let reader =
+            VerifyingReader::new(ArcReader { bytes, pos: 0 }, &descriptor.digest, descriptor.size)
+                .map_err(|e| Error::Verify {
+                    digest: descriptor.digest.clone(),
+                    source: e.into(),
+                })?;
         Ok(Box::new(reader))
     }
 
@@ -77,7 +83,11 @@ impl Source for MemoryStore {
         Err(Error::ReferenceNotFound(reference.to_owned()))
     }
 
-    fn referrers(&self, subject: &Descriptor, artifact_type: Option<&MediaType>) -> Result<Vec<Descriptor>, Error> {
+    fn referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: Option<&MediaType>,
+    ) -> Result<Vec<Descriptor>, Error> {
         let blobs = read(&self.blobs);
         let mut out = Vec::new();
         for (descriptor, bytes) in blobs.values() {
@@ -109,7 +119,8 @@ impl Target for MemoryStore {
         // Capacity grows with what actually arrives, not with a declared size.
         let mut bytes = Vec::new();
         reader.read_to_end(&mut bytes).map_err(|e| Error::from_read(digest, e))?;
-        let stored = Descriptor::new(descriptor.media_type.clone(), descriptor.size, digest.clone());
+        let stored =
+            Descriptor::new(descriptor.media_type.clone(), descriptor.size, digest.clone());
         write(&self.blobs).entry(digest.clone()).or_insert_with(|| (stored, bytes.into()));
         Ok(())
     }
@@ -154,14 +165,20 @@ mod tests {
         let err = store.push(&d, &mut &b"abd"[..]).unwrap_err();
         assert!(matches!(err, Error::Verify { source: VerifyError::Digest(_), .. }));
         let err = store.push(&d, &mut &b"abcd"[..]).unwrap_err();
-        assert!(matches!(err, Error::Verify { source: VerifyError::Size { longer: true, .. }, .. }));
+        assert!(matches!(
+            err,
+            Error::Verify { source: VerifyError::Size { longer: true, .. }, .. }
+        ));
         assert!(store.is_empty());
         store.push(&d, &mut &b"abc"[..]).unwrap();
         store.push(&d, &mut &b"abc"[..]).unwrap();
         assert_eq!(store.len(), 1);
         assert_eq!(store.fetch_bytes(&d, 10).unwrap(), b"abc");
         assert!(matches!(store.fetch_bytes(&d, 2), Err(Error::TooLarge { .. })));
-        assert!(matches!(store.tag(&Descriptor::for_bytes(MediaType::ImageLayer, b"x"), "t"), Err(Error::NotFound(_))));
+        assert!(matches!(
+            store.tag(&Descriptor::for_bytes(MediaType::ImageLayer, b"x"), "t"),
+            Err(Error::NotFound(_))
+        ));
         store.tag(&d, "t").unwrap();
         assert_eq!(store.resolve("t").unwrap(), d);
         assert_eq!(store.resolve(d.digest.as_str()).unwrap(), d);

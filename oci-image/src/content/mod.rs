@@ -156,10 +156,15 @@ pub trait Source {
     /// [`Error::TooLarge`] over the limit, else as [`Source::fetch`] and reading.
     fn fetch_bytes(&self, descriptor: &Descriptor, limit: u64) -> Result<Vec<u8>, Error> {
         if descriptor.size > limit {
-            return Err(Error::TooLarge { digest: descriptor.digest.clone(), size: descriptor.size, limit });
+            return Err(Error::TooLarge {
+                digest: descriptor.digest.clone(),
+                size: descriptor.size,
+                limit,
+            });
         }
         if let Some(embedded) = descriptor.embedded() {
-            return embedded.map_err(|source| Error::Verify { digest: descriptor.digest.clone(), source });
+            return embedded
+                .map_err(|source| Error::Verify { digest: descriptor.digest.clone(), source });
         }
         let mut reader = self.fetch(descriptor)?;
         // The size is at most `limit`, so this capacity is bounded.
@@ -168,7 +173,11 @@ pub trait Source {
         if bytes.len() as u64 != descriptor.size {
             return Err(Error::Verify {
                 digest: descriptor.digest.clone(),
-                source: VerifyError::Size { expected: descriptor.size, actual: bytes.len() as u64, longer: false },
+                source: VerifyError::Size {
+                    expected: descriptor.size,
+                    actual: bytes.len() as u64,
+                    longer: false,
+                },
             });
         }
         Ok(bytes)
@@ -213,7 +222,11 @@ pub trait Target {
     ///
     /// # Errors
     /// As [`Target::push`].
-    fn push_json<T: serde::Serialize>(&self, media_type: MediaType, value: &T) -> Result<Descriptor, Error>
+    fn push_json<T: serde::Serialize>(
+        &self,
+        media_type: MediaType,
+        value: &T,
+    ) -> Result<Descriptor, Error>
     where
         Self: Sized,
     {
@@ -229,7 +242,11 @@ impl<S: Source + ?Sized> Source for &S {
     fn resolve(&self, reference: &str) -> Result<Descriptor, Error> {
         (**self).resolve(reference)
     }
-    fn referrers(&self, subject: &Descriptor, artifact_type: Option<&MediaType>) -> Result<Vec<Descriptor>, Error> {
+    fn referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: Option<&MediaType>,
+    ) -> Result<Vec<Descriptor>, Error> {
         (**self).referrers(subject, artifact_type)
     }
 }
@@ -250,7 +267,8 @@ impl<T: Target + ?Sized> Target for &T {
 /// with parsed content `document`: media type, digest and size of the referrer, its
 /// `artifactType` (the manifest's, else its config's media type) and its annotations.
 pub fn referrer_descriptor(descriptor: &Descriptor, document: &crate::Document) -> Descriptor {
-    let mut d = Descriptor::new(descriptor.media_type.clone(), descriptor.size, descriptor.digest.clone());
+    let mut d =
+        Descriptor::new(descriptor.media_type.clone(), descriptor.size, descriptor.digest.clone());
     match document {
         crate::Document::Manifest(m) => {
             d.artifact_type = m.artifact_type.clone().or_else(|| Some(m.config.media_type.clone()));

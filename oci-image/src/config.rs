@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::validate::{Checker, is_rfc3339};
@@ -24,111 +24,125 @@ use crate::{Digest, Platform, Violation, json};
 /// assert_eq!(config.platform().to_string(), "linux/amd64");
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ImageConfiguration {
     /// OPTIONAL. When the image was created, RFC 3339.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// OPTIONAL. Who or what created the image.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
     /// REQUIRED. The CPU architecture of the binaries (`GOARCH` values).
     pub architecture: String,
     /// OPTIONAL. The CPU variant (`v7` for ARMv7).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
     /// REQUIRED. The operating system (`GOOS` values).
     pub os: String,
     /// OPTIONAL. The version of the operating system.
-    #[serde(rename = "os.version", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "os.version", skip_serializing_if = "Option::is_none")]
     pub os_version: Option<String>,
     /// OPTIONAL. Features the operating system must have.
-    #[serde(
-        rename = "os.features",
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(rename = "os.features", skip_serializing_if = "Vec::is_empty")]
     pub os_features: Vec<String>,
     /// OPTIONAL. Execution parameters for a container run from this image.
-    #[serde(
-        default,
-        skip_serializing_if = "Config::is_empty",
-        deserialize_with = "json::null_as_default"
-    )]
+    #[serde(skip_serializing_if = "Config::is_empty")]
     pub config: Config,
     /// REQUIRED. The layer content addresses.
     pub rootfs: RootFs,
     /// OPTIONAL. The history of each layer, oldest first.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<History>,
     /// Fields this crate does not know, kept so that a round trip loses nothing.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+json::deserialize_object!(ImageConfiguration, "an image configuration", {
+    created: "created" => Option<String>, std::convert::identity, opt;
+    author: "author" => Option<String>, std::convert::identity, opt;
+    architecture: "architecture" => String, std::convert::identity, req;
+    variant: "variant" => Option<String>, std::convert::identity, opt;
+    os: "os" => String, std::convert::identity, req;
+    os_version: "os.version" => Option<String>, std::convert::identity, opt;
+    os_features: "os.features" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
+    config: "config" => json::NullAsDefault<Config>, |w: json::NullAsDefault<Config>| w.0, opt;
+    rootfs: "rootfs" => RootFs, std::convert::identity, req;
+    history: "history" => json::NullAsEmpty<History>, |w: json::NullAsEmpty<History>| w.0, opt;
+});
+
 /// Execution parameters (`config` of an image configuration). Field names follow the
 /// spec's capitalised JSON names.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct Config {
     /// OPTIONAL. `user`, `uid`, `user:group`, `uid:gid`, `uid:group` or `user:gid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// OPTIONAL. Ports to expose: `port/tcp`, `port/udp`, `port/sctp` or `port` (tcp).
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty", with = "json::object_set")]
+    #[serde(
+        skip_serializing_if = "BTreeSet::is_empty",
+        serialize_with = "json::object_set::serialize"
+    )]
     pub exposed_ports: BTreeSet<String>,
     /// OPTIONAL. Environment entries `VARNAME=VARVALUE`.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<String>,
     /// OPTIONAL. Arguments to use as the command to execute.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entrypoint: Option<Vec<String>>,
     /// OPTIONAL. Default arguments to the entrypoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cmd: Option<Vec<String>>,
     /// OPTIONAL. Directories that describe where the process is likely to write data.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty", with = "json::object_set")]
+    #[serde(
+        skip_serializing_if = "BTreeSet::is_empty",
+        serialize_with = "json::object_set::serialize"
+    )]
     pub volumes: BTreeSet<String>,
     /// OPTIONAL. The working directory of the process.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
     /// OPTIONAL. Arbitrary metadata for the container.
-    #[serde(
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "json::strict_map"
-    )]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
     /// OPTIONAL. The signal sent to the container to make it exit (`SIGTERM`, `9`, ...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_signal: Option<String>,
     /// OPTIONAL, Windows only. Whether `Entrypoint`/`Cmd` are already escaped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub args_escaped: Option<bool>,
     /// Docker: how to check the container is still working.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<Healthcheck>,
     /// Docker: triggers run when the image is used as a base (`ONBUILD`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub on_build: Option<Vec<String>>,
     /// Docker: the shell for the shell form of `RUN`, `CMD`, `ENTRYPOINT`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shell: Option<Vec<String>>,
     /// Fields this crate does not know (`Memory`, `Hostname`, ...), kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+json::deserialize_object!(Config, "the execution parameters of an image", {
+    user: "User" => Option<String>, std::convert::identity, opt;
+    exposed_ports: "ExposedPorts" => json::ObjectSet, |w: json::ObjectSet| w.0, opt;
+    env: "Env" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
+    entrypoint: "Entrypoint" => Option<Vec<String>>, std::convert::identity, opt;
+    cmd: "Cmd" => Option<Vec<String>>, std::convert::identity, opt;
+    volumes: "Volumes" => json::ObjectSet, |w: json::ObjectSet| w.0, opt;
+    working_dir: "WorkingDir" => Option<String>, std::convert::identity, opt;
+    labels: "Labels" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
+    stop_signal: "StopSignal" => Option<String>, std::convert::identity, opt;
+    args_escaped: "ArgsEscaped" => Option<bool>, std::convert::identity, opt;
+    healthcheck: "Healthcheck" => Option<Healthcheck>, std::convert::identity, opt;
+    on_build: "OnBuild" => Option<Vec<String>>, std::convert::identity, opt;
+    shell: "Shell" => Option<Vec<String>>, std::convert::identity, opt;
+});
 
 impl Config {
     /// Whether no field is set.
@@ -143,51 +157,60 @@ impl Config {
 }
 
 /// A Docker health check (`HEALTHCHECK`), durations in nanoseconds.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct Healthcheck {
     /// `[]` inherit, `["NONE"]` disabled, `["CMD", args...]` or `["CMD-SHELL", command]`.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub test: Vec<String>,
     /// Time between checks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub interval: Option<i64>,
     /// Time a check may take.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<i64>,
     /// Start period before failures count.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_period: Option<i64>,
     /// Time between checks during the start period.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_interval: Option<i64>,
     /// Consecutive failures before the container is unhealthy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retries: Option<i64>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+json::deserialize_object!(Healthcheck, "a health check", {
+    test: "Test" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
+    interval: "Interval" => Option<i64>, std::convert::identity, opt;
+    timeout: "Timeout" => Option<i64>, std::convert::identity, opt;
+    start_period: "StartPeriod" => Option<i64>, std::convert::identity, opt;
+    start_interval: "StartInterval" => Option<i64>, std::convert::identity, opt;
+    retries: "Retries" => Option<i64>, std::convert::identity, opt;
+});
+
 /// The layers of an image by their uncompressed digests (`rootfs`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct RootFs {
     /// REQUIRED. MUST be `layers`.
     #[serde(rename = "type")]
     pub typ: String,
     /// REQUIRED. The digests of the uncompressed layer tars, base layer first.
-    #[serde(deserialize_with = "json::null_as_empty")]
     pub diff_ids: Vec<Digest>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+json::deserialize_object!(RootFs, "a rootfs object", {
+    typ: "type" => String, std::convert::identity, req;
+    diff_ids: "diff_ids" => json::NullAsEmpty<Digest>, |w: json::NullAsEmpty<Digest>| w.0, req;
+});
 
 impl RootFs {
     /// `type: layers` with these diff_ids.
@@ -197,28 +220,36 @@ impl RootFs {
 }
 
 /// The history of one layer.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct History {
     /// OPTIONAL. When the layer was created, RFC 3339.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// OPTIONAL. Who or what built the layer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
     /// OPTIONAL. The command that created the layer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// OPTIONAL. A custom message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// OPTIONAL. Whether this entry made no filesystem change (and has no layer).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub empty_layer: Option<bool>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+json::deserialize_object!(History, "a history entry", {
+    created: "created" => Option<String>, std::convert::identity, opt;
+    author: "author" => Option<String>, std::convert::identity, opt;
+    created_by: "created_by" => Option<String>, std::convert::identity, opt;
+    comment: "comment" => Option<String>, std::convert::identity, opt;
+    empty_layer: "empty_layer" => Option<bool>, std::convert::identity, opt;
+});
 
 impl ImageConfiguration {
     /// A configuration for `os`/`architecture` with no layers and nothing else set.

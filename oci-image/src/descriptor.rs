@@ -23,7 +23,7 @@ use crate::{Digest, MediaType, Platform, VerifyError, Violation, json};
 /// assert!(d.digest.verify(config).is_ok());
 /// assert!(d.validate().is_empty());
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Descriptor {
@@ -34,32 +34,35 @@ pub struct Descriptor {
     /// REQUIRED. The size of the referenced content in bytes.
     pub size: u64,
     /// OPTIONAL. URIs from which the content may be downloaded.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
     /// OPTIONAL. Arbitrary metadata ([annotation rules](crate::annotations)).
-    #[serde(
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "json::strict_map"
-    )]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
     /// OPTIONAL. The referenced content itself, base64-encoded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<EmbeddedData>,
     /// OPTIONAL. For a descriptor of an artifact manifest, its artifact type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub artifact_type: Option<MediaType>,
     /// OPTIONAL. The platform a manifest runs on (in image indexes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<Platform>,
     /// Fields this crate does not know, kept so that a round trip loses nothing.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+json::deserialize_object!(Descriptor, "a content descriptor", {
+    media_type: "mediaType" => MediaType, std::convert::identity, req;
+    digest: "digest" => Digest, std::convert::identity, req;
+    size: "size" => u64, std::convert::identity, req;
+    urls: "urls" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
+    annotations: "annotations" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
+    data: "data" => Option<EmbeddedData>, std::convert::identity, opt;
+    artifact_type: "artifactType" => Option<MediaType>, std::convert::identity, opt;
+    platform: "platform" => Option<Platform>, std::convert::identity, opt;
+});
 
 impl Descriptor {
     /// A descriptor with the required fields and nothing else.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::validate::Checker;
@@ -24,35 +24,39 @@ use crate::{Descriptor, MediaType, Platform, Violation, json};
 /// assert_eq!(index.find_platform(&"linux/aarch64".parse()?), Some(&arm64));
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ImageIndex {
     /// REQUIRED. MUST be `2` for this version of the spec.
     pub schema_version: u32,
     /// RESERVED, SHOULD be used. MUST be `application/vnd.oci.image.index.v1+json` when used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_type: Option<MediaType>,
     /// OPTIONAL. The type of an artifact when the index is used for one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub artifact_type: Option<MediaType>,
     /// REQUIRED (may be empty). The manifests (or nested indexes) of this index.
-    #[serde(deserialize_with = "json::null_as_empty")]
     pub manifests: Vec<Descriptor>,
     /// OPTIONAL. Another manifest this one refers to (referrers API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<Descriptor>,
     /// OPTIONAL. Arbitrary metadata.
-    #[serde(
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "json::strict_map"
-    )]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
     /// Fields this crate does not know, kept so that a round trip loses nothing.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+json::deserialize_object!(ImageIndex, "an image index", {
+    schema_version: "schemaVersion" => u32, std::convert::identity, req;
+    media_type: "mediaType" => Option<MediaType>, std::convert::identity, opt;
+    artifact_type: "artifactType" => Option<MediaType>, std::convert::identity, opt;
+    manifests: "manifests" => json::NullAsEmpty<Descriptor>, |w: json::NullAsEmpty<Descriptor>| w.0, req;
+    subject: "subject" => Option<Descriptor>, std::convert::identity, opt;
+    annotations: "annotations" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
+});
 
 impl ImageIndex {
     /// An OCI index (`schemaVersion` 2, `mediaType` set) of `manifests`.

@@ -147,22 +147,6 @@ impl<'de, V: Deserialize<'de>> Visitor<'de> for StrictMapOption<V> {
     }
 }
 
-/// Unknown fields captured by `#[serde(flatten)]`: unique keys, nested objects strict too.
-pub(crate) fn extra<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
-    struct ExtraVisitor;
-    impl<'de> Visitor<'de> for ExtraVisitor {
-        type Value = Map<String, Value>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON object with unique keys")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            visit_strict_map::<A, StrictValue>(map)
-                .map(|m| m.into_iter().map(|(k, StrictValue(v))| (k, v)).collect())
-        }
-    }
-    d.deserialize_map(ExtraVisitor)
-}
-
 /// A set written as an object whose values are ignored objects (`{"80/tcp": {}}`), as Go's
 /// `map[string]struct{}`; `null` reads as empty. Non-object values are an error, as in Go.
 pub(crate) mod object_set {
@@ -215,6 +199,141 @@ pub(crate) fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
+/// An object key, borrowed from the input where possible.
+pub(crate) enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Self::Borrowed(s) => s,
+            Self::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Borrowed(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Reads the value of an unknown field into `extra`, refusing a repeated key.
+pub(crate) fn insert_extra<'de, A: MapAccess<'de>>(
+    extra: &mut Map<String, Value>,
+    key: &str,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    if extra.contains_key(key) {
+        return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+    }
+    let StrictValue(value) = map.next_value()?;
+    extra.insert(key.to_owned(), value);
+    Ok(())
+}
+
+/// Wire form of a map with unique keys where `null` reads as empty.
+pub(crate) struct StrictMap<V>(pub(crate) BTreeMap<String, V>);
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for StrictMap<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        strict_map(d).map(StrictMap)
+    }
+}
+
+/// Wire form of a sequence where `null` reads as empty.
+pub(crate) struct NullAsEmpty<T>(pub(crate) Vec<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for NullAsEmpty<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        null_as_empty(d).map(NullAsEmpty)
+    }
+}
+
+/// Wire form of a value where `null` reads as its default.
+pub(crate) struct NullAsDefault<T>(pub(crate) T);
+
+impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for NullAsDefault<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        null_as_default(d).map(NullAsDefault)
+    }
+}
+
+/// Wire form of [`object_set`].
+pub(crate) struct ObjectSet(pub(crate) BTreeSet<String>);
+
+impl<'de> Deserialize<'de> for ObjectSet {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        object_set::deserialize(d).map(ObjectSet)
+    }
+}
+
+/// Implements `Deserialize` for a document struct by hand: known fields by name (a
+/// repeated one is an error), every other field into `extra` (strictly, see
+/// [`insert_extra`]). This replaces `#[serde(flatten)]`, which costs measurably on large
+/// configurations. Each field names its JSON key, its wire type, the conversion from the
+/// wire type, and whether it is `req`uired or `opt`ional (absent → `Default`).
+macro_rules! deserialize_object {
+    ($ty:ident, $expecting:literal, { $($field:ident: $json:literal => $wire:ty, $conv:expr, $kind:ident;)* }) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct ObjectVisitor;
+                impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$ty, A::Error> {
+                        $(let mut $field: Option<$wire> = None;)*
+                        let mut extra = serde_json::Map::new();
+                        while let Some(key) = map.next_key::<$crate::json::Key<'de>>()? {
+                            match key.as_str() {
+                                $($json => {
+                                    if $field.is_some() {
+                                        return Err(serde::de::Error::duplicate_field($json));
+                                    }
+                                    $field = Some(map.next_value()?);
+                                })*
+                                other => $crate::json::insert_extra(&mut extra, other, &mut map)?,
+                            }
+                        }
+                        Ok($ty {
+                            $($field: $crate::json::deserialize_object!(@finish $kind, $field, $json, $conv),)*
+                            extra,
+                        })
+                    }
+                }
+                d.deserialize_map(ObjectVisitor)
+            }
+        }
+    };
+    (@finish req, $field:ident, $json:literal, $conv:expr) => {
+        ($conv)($field.ok_or_else(|| serde::de::Error::missing_field($json))?)
+    };
+    (@finish opt, $field:ident, $json:literal, $conv:expr) => {
+        $field.map($conv).unwrap_or_default()
+    };
+}
+pub(crate) use deserialize_object;
+
 /// A value where `null` reads as its default.
 pub(crate) fn null_as_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
     d: D,
@@ -226,13 +345,15 @@ pub(crate) fn null_as_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + D
 mod tests {
     use super::*;
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug)]
     struct T {
-        #[serde(default, deserialize_with = "strict_map")]
         m: BTreeMap<String, String>,
-        #[serde(flatten, deserialize_with = "extra")]
         extra: Map<String, Value>,
     }
+
+    deserialize_object!(T, "a test object", {
+        m: "m" => StrictMap<String>, |w: StrictMap<String>| w.0, opt;
+    });
 
     #[test]
     fn duplicates_rejected_everywhere() {
@@ -240,6 +361,8 @@ mod tests {
         assert!(serde_json::from_str::<T>(r#"{"x":1,"x":2}"#).is_err());
         assert!(serde_json::from_str::<T>(r#"{"x":{"y":1,"y":1}}"#).is_err());
         assert!(serde_json::from_str::<T>(r#"{"x":[{"y":1,"y":1}]}"#).is_err());
+        assert!(serde_json::from_str::<T>(r#"{"m":{},"m":{}}"#).is_err());
+        assert!(serde_json::from_str::<T>(r#"{"m":[]}"#).is_err());
         let t: T = serde_json::from_str(r#"{"m":null,"x":{"y":[1,2.5,"s",null,true]}}"#).unwrap();
         assert!(t.m.is_empty());
         assert_eq!(t.extra["x"]["y"][1], 2.5);

@@ -1,7 +1,7 @@
 //! The `oci-layout` file of an image layout, image-spec v1.1
 //! [`image-layout.md`](https://github.com/opencontainers/image-spec/blob/v1.1.1/image-layout.md#oci-layout-file).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::validate::Checker;
@@ -21,16 +21,20 @@ pub const IMAGE_LAYOUT_VERSION: &str = "1.0.0";
 /// assert!(header.validate().is_empty());
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ImageLayout {
     /// REQUIRED. The layout version, `1.0.0`.
     pub image_layout_version: String,
     /// Fields this crate does not know, kept so that a round trip loses nothing.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+json::deserialize_object!(ImageLayout, "an oci-layout file", {
+    image_layout_version: "imageLayoutVersion" => String, std::convert::identity, req;
+});
 
 impl Default for ImageLayout {
     /// The header this crate writes: version [`IMAGE_LAYOUT_VERSION`].

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::validate::Checker;
@@ -25,38 +25,43 @@ use crate::{Descriptor, MediaType, Violation, json};
 /// assert_eq!(oci_image::json::from_slice::<ImageManifest>(&bytes)?, manifest);
 /// # let _ = descriptor; Ok(()) }
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ImageManifest {
     /// REQUIRED. MUST be `2` for this version of the spec.
     pub schema_version: u32,
     /// RESERVED, SHOULD be used. MUST be `application/vnd.oci.image.manifest.v1+json` when used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_type: Option<MediaType>,
     /// OPTIONAL. The type of an artifact when the manifest is used for one. MUST be set
     /// when `config.mediaType` is the empty type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub artifact_type: Option<MediaType>,
     /// REQUIRED. The configuration object of the container, by digest.
     pub config: Descriptor,
     /// REQUIRED. The layers, base layer first.
-    #[serde(deserialize_with = "json::null_as_empty")]
     pub layers: Vec<Descriptor>,
     /// OPTIONAL. Another manifest this one refers to (referrers API).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<Descriptor>,
     /// OPTIONAL. Arbitrary metadata.
-    #[serde(
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "json::strict_map"
-    )]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
     /// Fields this crate does not know, kept so that a round trip loses nothing.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+json::deserialize_object!(ImageManifest, "an image manifest", {
+    schema_version: "schemaVersion" => u32, std::convert::identity, req;
+    media_type: "mediaType" => Option<MediaType>, std::convert::identity, opt;
+    artifact_type: "artifactType" => Option<MediaType>, std::convert::identity, opt;
+    config: "config" => Descriptor, std::convert::identity, req;
+    layers: "layers" => json::NullAsEmpty<Descriptor>, |w: json::NullAsEmpty<Descriptor>| w.0, req;
+    subject: "subject" => Option<Descriptor>, std::convert::identity, opt;
+    annotations: "annotations" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
+});
 
 impl ImageManifest {
     /// An OCI manifest (`schemaVersion` 2, `mediaType` set) with `config` and `layers`.

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::json;
@@ -23,7 +23,7 @@ use crate::validate::Checker;
 /// assert_eq!(want.best_match(&candidates), Some(1));
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[non_exhaustive]
 pub struct Platform {
     /// REQUIRED. The CPU architecture, with Go's `GOARCH` values (`amd64`, `arm64`, ...).
@@ -31,30 +31,30 @@ pub struct Platform {
     /// REQUIRED. The operating system, with Go's `GOOS` values (`linux`, `windows`, ...).
     pub os: String,
     /// OPTIONAL. The version of the operating system (Windows: `10.0.14393.1066`).
-    #[serde(rename = "os.version", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "os.version", skip_serializing_if = "Option::is_none")]
     pub os_version: Option<String>,
     /// OPTIONAL. Features the operating system must have (Windows: `win32k`).
-    #[serde(
-        rename = "os.features",
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(rename = "os.features", skip_serializing_if = "Vec::is_empty")]
     pub os_features: Vec<String>,
     /// OPTIONAL. The variant of the CPU (`v7` for ARMv7 on `arm`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
     /// RESERVED by image-spec for future use.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub features: Vec<String>,
     /// Fields this crate does not know, kept so that a round trip loses nothing.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+json::deserialize_object!(Platform, "a platform object", {
+    architecture: "architecture" => String, std::convert::identity, req;
+    os: "os" => String, std::convert::identity, req;
+    os_version: "os.version" => Option<String>, std::convert::identity, opt;
+    os_features: "os.features" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
+    variant: "variant" => Option<String>, std::convert::identity, opt;
+    features: "features" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
+});
 
 /// Why a string is not `os/arch[/variant]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]

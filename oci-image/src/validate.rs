@@ -21,47 +21,77 @@ impl fmt::Display for Violation {
 }
 
 /// Collects violations while walking a document.
+///
+/// The current JSON path is kept as a small stack of segments and only rendered into a
+/// string when a violation is recorded, so validating a valid document allocates nothing.
 #[derive(Debug)]
 pub(crate) struct Checker {
-    path: String,
+    segments: [Segment; MAX_DEPTH],
+    depth: usize,
     pub(crate) out: Vec<Violation>,
+}
+
+const MAX_DEPTH: usize = 8;
+
+#[derive(Clone, Copy, Debug)]
+enum Segment {
+    Field(&'static str),
+    Index(usize),
 }
 
 impl Checker {
     pub(crate) fn new() -> Self {
-        Self { path: String::from("$"), out: Vec::new() }
+        Self { segments: [Segment::Index(0); MAX_DEPTH], depth: 0, out: Vec::new() }
+    }
+
+    fn path(&self) -> String {
+        let mut path = String::from("$");
+        for segment in &self.segments[..self.depth.min(MAX_DEPTH)] {
+            match segment {
+                Segment::Field(f) if f.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
+                    path.push('.');
+                    path.push_str(f);
+                }
+                // Names with dots or other punctuation (`os.version`).
+                Segment::Field(f) => {
+                    let _ = write!(path, "[{f:?}]");
+                }
+                Segment::Index(i) => {
+                    let _ = write!(path, "[{i}]");
+                }
+            }
+        }
+        path
+    }
+
+    fn nested(&mut self, segment: Segment, f: impl FnOnce(&mut Self)) {
+        if self.depth < MAX_DEPTH {
+            self.segments[self.depth] = segment;
+        }
+        self.depth += 1;
+        f(self);
+        self.depth -= 1;
     }
 
     /// Records a violation at the current path.
     pub(crate) fn fail(&mut self, message: impl fmt::Display) {
-        self.out.push(Violation { path: self.path.clone(), message: message.to_string() });
+        let path = self.path();
+        self.out.push(Violation { path, message: message.to_string() });
     }
 
     /// Records a violation at `field` below the current path.
-    pub(crate) fn fail_at(&mut self, field: &str, message: impl fmt::Display) {
+    pub(crate) fn fail_at(&mut self, field: &'static str, message: impl fmt::Display) {
         self.field(field, |c| c.fail(message));
     }
 
     /// Runs `f` with `.field` appended to the path.
-    pub(crate) fn field(&mut self, field: &str, f: impl FnOnce(&mut Self)) {
-        let len = self.path.len();
-        if field.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            self.path.push('.');
-            self.path.push_str(field);
-        } else {
-            // Names with dots or other punctuation (`os.version`, annotation keys).
-            let _ = write!(self.path, "[{field:?}]");
-        }
-        f(self);
-        self.path.truncate(len);
+    pub(crate) fn field(&mut self, field: &'static str, f: impl FnOnce(&mut Self)) {
+        self.nested(Segment::Field(field), f);
     }
 
     /// Runs `f` with `[index]` appended to the path.
     pub(crate) fn index(&mut self, index: usize, f: impl FnOnce(&mut Self)) {
-        let len = self.path.len();
-        let _ = write!(self.path, "[{index}]");
-        f(self);
-        self.path.truncate(len);
+        self.nested(Segment::Index(index), f);
     }
 
     pub(crate) fn finish(self) -> Vec<Violation> {
@@ -186,10 +216,10 @@ mod tests {
     fn paths() {
         let mut c = Checker::new();
         c.field("layers", |c| c.index(2, |c| c.fail_at("mediaType", "bad")));
-        c.field("annotations", |c| c.fail_at("org.example.key", "bad"));
+        c.field("os.version", |c| c.fail("bad"));
         let v = c.finish();
         assert_eq!(v[0].to_string(), "$.layers[2].mediaType: bad");
-        assert_eq!(v[1].path, "$.annotations[\"org.example.key\"]");
+        assert_eq!(v[1].path, "$[\"os.version\"]");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! A Docker schema2 manifest, manifest list and image configuration have the shape of their
 //! OCI counterparts, so they parse into [`ImageManifest`], [`ImageIndex`] and
-//! [`ImageConfiguration`] (Docker-only fields are kept in `extra`). Converting changes
+//! [`ImageConfiguration`](crate::ImageConfiguration) (Docker-only fields are kept in `extra`). Converting changes
 //! media types only, the way skopeo does when it copies a Docker image into an OCI layout:
 //! the configuration blob and the layers keep their bytes and digests, and the manifest
 //! (whose bytes change) gets a new digest. Going from OCI to Docker refuses what Docker

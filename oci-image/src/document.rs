@@ -8,6 +8,7 @@ use crate::{Descriptor, ImageIndex, ImageManifest, MediaType, Violation};
 /// A manifest or index, parsed from bytes whose media type a descriptor gave.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant, reason = "held briefly while walking; boxing would add an allocation per document")]
 pub enum Document {
     /// An image manifest (OCI or Docker schema2).
     Manifest(ImageManifest),

@@ -13,9 +13,12 @@ use crate::{Descriptor, Digest, Document, MediaType, VerifyingReader};
 /// and fetch at once.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    blobs: RwLock<HashMap<Digest, (Descriptor, Arc<[u8]>)>>,
+    blobs: RwLock<HashMap<Digest, Stored>>,
     tags: RwLock<BTreeMap<String, Descriptor>>,
 }
+
+/// A blob with the descriptor it was pushed under (for its media type).
+type Stored = (Descriptor, Arc<[u8]>);
 
 fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -189,7 +192,7 @@ mod tests {
     fn fetch_detects_wrong_descriptor() {
         let store = MemoryStore::new();
         let d = store.push_bytes(MediaType::ImageLayer, b"abc").unwrap();
-        let mut wrong_size = d.clone();
+        let mut wrong_size = d;
         wrong_size.size = 2;
         assert!(matches!(store.fetch_bytes(&wrong_size, 10), Err(Error::Verify { .. })));
     }

@@ -23,7 +23,7 @@ proptest! {
     #[test]
     fn computed_digests_parse(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
         let d = Digest::sha256(&bytes);
-        prop_assert_eq!(d.as_str().parse::<Digest>().unwrap(), d.clone());
+        prop_assert_eq!(&d.as_str().parse::<Digest>().unwrap(), &d);
         prop_assert!(d.verify(&bytes).is_ok());
     }
 
@@ -45,7 +45,7 @@ proptest! {
         let p: Platform = s.parse().unwrap();
         // Printing a parsed platform gives its normal form, which parses to itself.
         let normal = p.to_string();
-        prop_assert_eq!(normal.parse::<Platform>().unwrap(), p.clone());
+        prop_assert_eq!(&normal.parse::<Platform>().unwrap(), &p);
         prop_assert!(p.matches(&p));
     }
 

@@ -286,10 +286,10 @@ impl ImageConfiguration {
     }
 
     fn check(&self, c: &mut Checker) {
-        if let Some(created) = &self.created {
-            if !is_rfc3339(created) {
-                c.fail_at("created", format_args!("{created:?} is not an RFC 3339 date-time"));
-            }
+        if let Some(created) = &self.created
+            && !is_rfc3339(created)
+        {
+            c.fail_at("created", format_args!("{created:?} is not an RFC 3339 date-time"));
         }
         c.field("config", |c| {
             c.field("Env", |c| {
@@ -312,15 +312,15 @@ impl ImageConfiguration {
         });
         c.field("history", |c| {
             for (i, h) in self.history.iter().enumerate() {
-                if let Some(created) = &h.created {
-                    if !is_rfc3339(created) {
-                        c.index(i, |c| {
-                            c.fail_at(
-                                "created",
-                                format_args!("{created:?} is not an RFC 3339 date-time"),
-                            )
-                        });
-                    }
+                if let Some(created) = &h.created
+                    && !is_rfc3339(created)
+                {
+                    c.index(i, |c| {
+                        c.fail_at(
+                            "created",
+                            format_args!("{created:?} is not an RFC 3339 date-time"),
+                        )
+                    });
                 }
             }
         });

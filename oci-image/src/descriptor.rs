@@ -154,13 +154,13 @@ impl Descriptor {
                 ),
             }
         }
-        if let Some(artifact_type) = &self.artifact_type {
-            if !artifact_type.is_well_formed() {
-                c.fail_at(
-                    "artifactType",
-                    format_args!("{:?} is not an RFC 6838 media type", artifact_type.as_str()),
-                );
-            }
+        if let Some(artifact_type) = &self.artifact_type
+            && !artifact_type.is_well_formed()
+        {
+            c.fail_at(
+                "artifactType",
+                format_args!("{:?} is not an RFC 6838 media type", artifact_type.as_str()),
+            );
         }
         if let Some(platform) = &self.platform {
             c.field("platform", |c| platform.check(c));
@@ -201,7 +201,7 @@ pub struct InvalidBase64 {
 
 fn decode_base64(s: &str) -> Result<Vec<u8>, InvalidBase64> {
     let b = s.as_bytes();
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return Err(InvalidBase64 { position: b.len() });
     }
     let mut out = Vec::with_capacity(b.len() / 4 * 3);

@@ -8,7 +8,10 @@ use crate::{Descriptor, ImageIndex, ImageManifest, MediaType, Violation};
 /// A manifest or index, parsed from bytes whose media type a descriptor gave.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-#[allow(clippy::large_enum_variant, reason = "held briefly while walking; boxing would add an allocation per document")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "held briefly while walking; boxing would add an allocation per document"
+)]
 pub enum Document {
     /// An image manifest (OCI or Docker schema2).
     Manifest(ImageManifest),
@@ -77,13 +80,13 @@ impl Document {
         if let Some(field) = ambiguous {
             return Err(DocumentError::Ambiguous { media_type: media_type.clone(), field });
         }
-        if let Some(document) = declared {
-            if document != *media_type {
-                return Err(DocumentError::MediaTypeMismatch {
-                    descriptor: media_type.clone(),
-                    document,
-                });
-            }
+        if let Some(document) = declared
+            && document != *media_type
+        {
+            return Err(DocumentError::MediaTypeMismatch {
+                descriptor: media_type.clone(),
+                document,
+            });
         }
         Ok(doc)
     }

@@ -98,24 +98,21 @@ impl ImageIndex {
                 format_args!("schemaVersion must be 2, found {}", self.schema_version),
             );
         }
-        if let Some(m) = &self.media_type {
-            if !m.is_index() {
-                c.fail_at(
-                    "mediaType",
-                    format_args!(
-                        "mediaType of an index must be {}, found {m}",
-                        MediaType::ImageIndex
-                    ),
-                );
-            }
+        if let Some(m) = &self.media_type
+            && !m.is_index()
+        {
+            c.fail_at(
+                "mediaType",
+                format_args!("mediaType of an index must be {}, found {m}", MediaType::ImageIndex),
+            );
         }
-        if let Some(a) = &self.artifact_type {
-            if !a.is_well_formed() {
-                c.fail_at(
-                    "artifactType",
-                    format_args!("{:?} is not an RFC 6838 media type", a.as_str()),
-                );
-            }
+        if let Some(a) = &self.artifact_type
+            && !a.is_well_formed()
+        {
+            c.fail_at(
+                "artifactType",
+                format_args!("{:?} is not an RFC 6838 media type", a.as_str()),
+            );
         }
         c.field("manifests", |c| {
             for (i, m) in self.manifests.iter().enumerate() {

@@ -95,16 +95,16 @@ impl ImageManifest {
                 format_args!("schemaVersion must be 2, found {}", self.schema_version),
             );
         }
-        if let Some(m) = &self.media_type {
-            if !m.is_manifest() {
-                c.fail_at(
-                    "mediaType",
-                    format_args!(
-                        "mediaType of a manifest must be {}, found {m}",
-                        MediaType::ImageManifest
-                    ),
-                );
-            }
+        if let Some(m) = &self.media_type
+            && !m.is_manifest()
+        {
+            c.fail_at(
+                "mediaType",
+                format_args!(
+                    "mediaType of a manifest must be {}, found {m}",
+                    MediaType::ImageManifest
+                ),
+            );
         }
         if let Some(a) = &self.artifact_type {
             if !a.is_well_formed() {

@@ -91,11 +91,12 @@ pub fn copy<S: Source + ?Sized, T: Target + ?Sized>(
     Ok(root)
 }
 
-/// Follows indexes down to the manifest that best matches `platform`.
+/// Follows indexes (nested ones too) down to the manifest that best matches `platform`
+/// (see [`Platform::match_rank`]); a manifest descriptor is returned as it is.
 ///
 /// # Errors
 /// [`Error::NoMatchingPlatform`], or the source's errors.
-pub(crate) fn select_platform<S: Source + ?Sized>(
+pub fn select_platform<S: Source + ?Sized>(
     source: &S,
     mut descriptor: Descriptor,
     platform: &Platform,

@@ -78,10 +78,10 @@ impl Source for MemoryStore {
         if let Some(d) = read(&self.tags).get(reference) {
             return Ok(d.clone());
         }
-        if let Ok(digest) = reference.parse::<Digest>() {
-            if let Some((d, _)) = read(&self.blobs).get(&digest) {
-                return Ok(d.clone());
-            }
+        if let Ok(digest) = reference.parse::<Digest>()
+            && let Some((d, _)) = read(&self.blobs).get(&digest)
+        {
+            return Ok(d.clone());
         }
         Err(Error::ReferenceNotFound(reference.to_owned()))
     }

@@ -34,7 +34,7 @@ mod walk;
 
 use std::io::{self, Read};
 
-pub use copy::{CopyOptions, CopyStats, PlatformSelection, copy, copy_graph};
+pub use copy::{CopyOptions, CopyStats, PlatformSelection, copy, copy_graph, select_platform};
 pub use memory::MemoryStore;
 pub use walk::{Node, WalkControl, walk};
 

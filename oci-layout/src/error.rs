@@ -1,0 +1,136 @@
+//! The error type of this crate.
+
+use std::io;
+use std::path::PathBuf;
+
+use oci_image::{Digest, DocumentError, VerifyError};
+
+/// What went wrong with an image layout.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file system operation failed.
+    #[error("could not {action} {path:?}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The path, relative to the layout root where it is inside the layout.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+    /// The directory is not an image layout (or not one of a version this crate reads).
+    #[error("{path:?} is not an OCI image layout: {reason}")]
+    NotALayout {
+        /// The directory.
+        path: PathBuf,
+        /// Why not.
+        reason: String,
+    },
+    /// No blob with this digest.
+    #[error("blob {0} not found")]
+    BlobNotFound(Digest),
+    /// A blob path holds something other than a regular file (a symbolic link, a directory,
+    /// a device, ...).
+    #[error("blob {0} is not a regular file")]
+    NotRegularFile(Digest),
+    /// Content failed verification against its descriptor.
+    #[error("blob {digest} failed verification")]
+    Verify {
+        /// The expected digest.
+        digest: Digest,
+        /// What did not match.
+        #[source]
+        source: VerifyError,
+    },
+    /// A JSON file of the layout does not parse.
+    #[error("{path:?} is not valid JSON of its kind")]
+    Json {
+        /// The file, relative to the layout root.
+        path: PathBuf,
+        /// The parse error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A manifest or index does not parse as its descriptor says.
+    #[error("document {digest} is invalid")]
+    Document {
+        /// The document's digest.
+        digest: Digest,
+        /// What is wrong.
+        #[source]
+        source: DocumentError,
+    },
+    /// A tag that does not match the `org.opencontainers.image.ref.name` grammar.
+    #[error("invalid reference name {0:?}")]
+    InvalidRefName(String),
+    /// No tag or digest in the layout names this reference.
+    #[error("reference {0:?} not found")]
+    ReferenceNotFound(String),
+    /// A tag that names several descriptors, and no platform to choose among them.
+    #[error("reference {reference:?} names {count} descriptors; choose a platform")]
+    AmbiguousReference {
+        /// The reference.
+        reference: String,
+        /// How many descriptors carry it.
+        count: usize,
+    },
+    /// No manifest for the wanted platform.
+    #[error("no manifest for platform {0}")]
+    NoMatchingPlatform(String),
+    /// A digest algorithm this crate cannot compute.
+    #[error("digest {0} uses an algorithm this crate cannot verify")]
+    UnsupportedAlgorithm(Digest),
+    /// A document that cannot be used for the requested operation.
+    #[error("{0}")]
+    Invalid(String),
+    /// An error from a content operation across stores.
+    #[error(transparent)]
+    Content(Box<oci_image::content::Error>),
+}
+
+impl Error {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(io::Error) -> Self {
+        let path = path.into();
+        move |source| Self::Io { action, path, source }
+    }
+}
+
+impl From<oci_image::content::Error> for Error {
+    fn from(e: oci_image::content::Error) -> Self {
+        use oci_image::content::Error as C;
+        match e {
+            C::NotFound(d) => Self::BlobNotFound(d),
+            C::Verify { digest, source } => Self::Verify { digest, source },
+            C::Document { digest, source } => Self::Document { digest, source },
+            C::ReferenceNotFound(r) => Self::ReferenceNotFound(r),
+            C::NoMatchingPlatform(p) => Self::NoMatchingPlatform(p),
+            C::AmbiguousReference { reference, count } => {
+                Self::AmbiguousReference { reference, count }
+            }
+            other => Self::Content(Box::new(other)),
+        }
+    }
+}
+
+impl From<Error> for oci_image::content::Error {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::BlobNotFound(d) => Self::NotFound(d),
+            Error::Verify { digest, source } => Self::Verify { digest, source },
+            Error::Document { digest, source } => Self::Document { digest, source },
+            Error::ReferenceNotFound(r) => Self::ReferenceNotFound(r),
+            Error::InvalidRefName(r) => Self::InvalidReference(r),
+            Error::NoMatchingPlatform(p) => Self::NoMatchingPlatform(p),
+            Error::AmbiguousReference { reference, count } => {
+                Self::AmbiguousReference { reference, count }
+            }
+            Error::Content(c) => *c,
+            other => Self::Backend(Box::new(other)),
+        }
+    }
+}

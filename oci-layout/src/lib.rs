@@ -1,0 +1,68 @@
+//! OCI image layouts on disk: the directory format that skopeo's `oci:` transport, umoci and
+//! every OCI tool read and write (image-spec v1.1
+//! [`image-layout.md`](https://github.com/opencontainers/image-spec/blob/v1.1.1/image-layout.md)).
+//!
+//! - **A verified, crash-safe blob store.** A blob is written to a temporary file inside the
+//!   layout, verified against its descriptor while it streams, flushed, and renamed to its
+//!   digest: it appears only when complete and correct. Reads check size and digest too.
+//! - **Confined.** Every file is opened beneath the layout's directory handle without
+//!   following symbolic links and must be a regular file.
+//! - **Safe under concurrency.** `index.json` is read, changed and atomically replaced under
+//!   an exclusive lock, so processes tagging into one layout at once lose nothing.
+//! - **Tags, resolve, build, gc, fsck**, and the [`oci_image::content`] traits, so
+//!   [`oci_image::content::copy`] copies between layouts (and registries).
+//!
+//! This crate works on layouts only; layers are applied by its `layer` module and bundles
+//! made by `bundle` (once built), registries are `oci-distribution`'s.
+//!
+//! # Example
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use oci_image::content::{copy, CopyOptions};
+//! use oci_image::{Digest, ImageConfiguration, MediaType};
+//! use oci_layout::Layout;
+//!
+//! let dir = tempfile::tempdir()?;
+//! let layout = Layout::create(dir.path().join("a"))?;
+//!
+//! // An image of one (uncompressed) layer.
+//! let tar = b"pretend this is a tar stream";
+//! let layer = layout.put_bytes(MediaType::ImageLayer, tar)?;
+//! let mut config = ImageConfiguration::new("linux", "amd64");
+//! config.rootfs.diff_ids.push(Digest::sha256(tar));
+//! let image = layout.write_image(&config, vec![layer], Default::default())?;
+//! layout.tag(&image, "v1")?;
+//!
+//! assert_eq!(layout.resolve("v1", None)?, layout.tags()?[0].1);
+//! assert!(layout.fsck()?.is_ok());
+//!
+//! // Copy it to another layout, verified blob by blob.
+//! let other = Layout::create(dir.path().join("b"))?;
+//! copy(&layout, "v1", &other, "latest", &CopyOptions::default())?;
+//! assert_eq!(other.image(&other.resolve("latest", None)?)?.config, config);
+//! # Ok(()) }
+//! ```
+//!
+//! # Types
+//!
+//! | type | what |
+//! | --- | --- |
+//! | [`Layout`] | open/create, blobs, `index.json`, tags, resolve, build, [`Layout::gc`], [`Layout::fsck`] |
+//! | [`Image`] | a manifest with its configuration |
+//! | [`GcOptions`], [`GcReport`] | garbage collection |
+//! | [`FsckReport`], [`Problem`] | checking a layout |
+//! | [`Error`] | everything that can go wrong |
+
+mod build;
+mod error;
+mod fs;
+mod fsck;
+mod gc;
+mod store;
+
+pub use build::Image;
+pub use error::Error;
+pub use fsck::{FsckReport, Problem};
+pub use gc::{GcOptions, GcReport};
+pub use store::Layout;

@@ -1,0 +1,58 @@
+//! Integration tests of `oci-layout`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod concurrency;
+mod fsck;
+mod gc;
+mod interop;
+mod store;
+
+use std::path::Path;
+
+use oci_image::{Descriptor, Digest, ImageConfiguration, MediaType};
+use oci_layout::Layout;
+
+/// Writes a small image with `layers` uncompressed layers of the given contents; returns
+/// the manifest descriptor (untagged).
+pub(crate) fn small_image(layout: &Layout, arch: &str, layers: &[&[u8]]) -> Descriptor {
+    let mut config = ImageConfiguration::new("linux", arch);
+    let mut descriptors = Vec::new();
+    for content in layers {
+        let tar = tar_of(content);
+        descriptors.push(layout.put_bytes(MediaType::ImageLayer, &tar).unwrap());
+        config.rootfs.diff_ids.push(Digest::sha256(&tar));
+    }
+    let mut d = layout.write_image(&config, descriptors, Default::default()).unwrap();
+    d.platform = Some(oci_image::Platform::new("linux", arch));
+    d
+}
+
+/// A tar archive holding one file `file.txt` with `content`.
+pub(crate) fn tar_of(content: &[u8]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(content.len() as u64);
+    header.set_mode(0o644);
+    header.set_mtime(1_700_000_000);
+    header.set_cksum();
+    builder.append_data(&mut header, "file.txt", content).unwrap();
+    builder.into_inner().unwrap()
+}
+
+/// Runs a tool, failing with a clear message if it is missing or fails.
+pub(crate) fn run(tool: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(tool).args(args).output().unwrap_or_else(|e| {
+        panic!("cannot run `{tool}` ({e}): install it (apt-get install {tool}) to run this test")
+    });
+    assert!(
+        out.status.success(),
+        "`{tool} {}` failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub(crate) fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}

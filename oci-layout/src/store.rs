@@ -149,7 +149,7 @@ impl Layout {
     }
 
     /// Opens a blob file as it is, unverified: for callers that verify by other means
-    /// (such as [`crate::fsck`]). Most callers want [`Layout::read_blob`].
+    /// (such as [`Layout::fsck`]). Most callers want [`Layout::read_blob`].
     ///
     /// # Errors
     /// [`Error::BlobNotFound`], [`Error::NotRegularFile`], or [`Error::Io`].

@@ -54,6 +54,7 @@
 //! | [`FsckReport`], [`Problem`] | checking a layout |
 //! | [`Error`] | everything that can go wrong |
 
+pub mod archive;
 mod build;
 mod error;
 mod fs;

@@ -1,6 +1,7 @@
 //! Integration tests of `oci-layout`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod archive;
 mod concurrency;
 mod fsck;
 mod gc;

@@ -93,6 +93,12 @@ impl Descriptor {
         d
     }
 
+    /// Whether this is a non-distributable (foreign) layer with `urls`: content that
+    /// stores need not hold, because consumers fetch it from those URLs.
+    pub fn is_external(&self) -> bool {
+        self.media_type.is_non_distributable() && !self.urls.is_empty()
+    }
+
     /// Checks `bytes` against this descriptor's size and digest.
     ///
     /// # Errors

@@ -130,7 +130,7 @@ fn pick(index: &ImageIndex, reference: Option<&str>) -> Result<Descriptor, Error
 fn ensure_complete(target: &Layout, root: &Descriptor) -> Result<(), Error> {
     content::walk(target, root, DEFAULT_MAX_DOCUMENT_SIZE, |node| {
         let d = node.descriptor;
-        if node.document.is_none() && !(d.media_type.is_non_distributable() && !d.urls.is_empty()) {
+        if node.document.is_none() && !d.is_external() {
             match target.blob_size(&d.digest) {
                 Ok(Some(size)) if size == d.size => {}
                 Ok(_) => return Err(content::Error::NotFound(d.digest.clone())),

@@ -175,10 +175,7 @@ impl<S: Source + ?Sized, T: Target + ?Sized> Copier<'_, S, T> {
             }
             return Ok(());
         }
-        if descriptor.media_type.is_non_distributable()
-            && !descriptor.urls.is_empty()
-            && !self.options.include_non_distributable
-        {
+        if descriptor.is_external() && !self.options.include_non_distributable {
             self.stats.non_distributable_skipped += 1;
             return Ok(());
         }

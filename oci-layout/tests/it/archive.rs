@@ -172,7 +172,7 @@ fn docker_archive_layer_must_match_diff_id() {
     let config = serde_json::to_vec(&config).unwrap();
     let mut builder = tar::Builder::new(Vec::new());
     for (name, content) in [
-        ("c.json", config.clone()),
+        ("c.json", config),
         ("l.tar", tar_of(b"layer")),
         (
             "manifest.json",

@@ -60,6 +60,7 @@ mod error;
 mod fs;
 mod fsck;
 mod gc;
+pub mod layer;
 mod store;
 
 pub use build::Image;

@@ -6,6 +6,7 @@ mod concurrency;
 mod fsck;
 mod gc;
 mod interop;
+mod layer;
 mod store;
 
 use std::path::Path;

@@ -1,0 +1,716 @@
+//! Applying one layer to a root directory.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, BufReader, Read, Write};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+
+use oci_image::{Compression, Descriptor, Digest, Hasher, VerifyingReader};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps, XattrFlags};
+use rustix::io::Errno;
+
+use super::root::Root;
+use super::tar::{Entry, Kind, Limits, TarReader};
+use super::{ApplyOptions, ApplyReport, LayerError};
+
+const WHITEOUT: &[u8] = b".wh.";
+const OPAQUE: &[u8] = b".wh..wh..opq";
+const COPY_BUFFER: usize = 256 << 10;
+
+/// The decompressed stream, hashed for the diff_id and bounded in size.
+struct Hashing<R> {
+    inner: R,
+    hasher: Hasher,
+    count: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        if self.count > self.limit {
+            return Err(io::Error::other(LimitExceeded(self.limit)));
+        }
+        Ok(n)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("layer decompresses to more than {0} bytes")]
+struct LimitExceeded(u64);
+
+/// The compressed stream verified against the descriptor, then decompressed.
+#[allow(clippy::large_enum_variant, reason = "one per layer, on the stack of apply_layer")]
+enum Decompressed<R: Read> {
+    Plain(BufReader<VerifyingReader<R>>),
+    Gzip(flate2::bufread::MultiGzDecoder<BufReader<VerifyingReader<R>>>),
+    Zstd(zstd::stream::read::Decoder<'static, BufReader<VerifyingReader<R>>>),
+}
+
+impl<R: Read> Read for Decompressed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Plain(r) => r.read(buf),
+            Self::Gzip(r) => r.read(buf),
+            Self::Zstd(r) => r.read(buf),
+        }
+    }
+}
+
+impl<R: Read> Decompressed<R> {
+    /// Reads whatever compressed bytes are left (so that the digest covers them) and says
+    /// whether the compressed stream was verified.
+    fn finish(self) -> io::Result<bool> {
+        let mut verifier = match self {
+            Self::Plain(r) => r.into_inner(),
+            Self::Gzip(r) => r.into_inner().into_inner(),
+            Self::Zstd(r) => r.finish().into_inner(),
+        };
+        io::copy(&mut verifier, &mut io::sink())?;
+        Ok(verifier.is_verified())
+    }
+}
+
+fn map_read(e: io::Error, descriptor: &Descriptor) -> LayerError {
+    if let Some(v) = oci_image::VerifyError::from_io(&e) {
+        return LayerError::Verify { digest: descriptor.digest.clone(), source: v.clone() };
+    }
+    if let Some(limit) = e.get_ref().and_then(|i| i.downcast_ref::<LimitExceeded>()) {
+        return LayerError::Limit(limit.to_string());
+    }
+    LayerError::Read(e)
+}
+
+/// Peeks at the first bytes to check they agree with the media type.
+fn check_magic(head: &[u8], compression: Compression) -> Result<(), LayerError> {
+    const GZIP: &[u8] = &[0x1f, 0x8b];
+    const ZSTD: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+    let found = if head.starts_with(GZIP) {
+        Some(Compression::Gzip)
+    } else if head.starts_with(ZSTD) {
+        Some(Compression::Zstd)
+    } else {
+        None
+    };
+    match (compression, found) {
+        (Compression::Gzip, Some(Compression::Gzip))
+        | (Compression::Zstd, Some(Compression::Zstd)) => Ok(()),
+        (Compression::None, None) => Ok(()),
+        // An empty stream is checked by the digest alone.
+        (_, None) if head.is_empty() => Ok(()),
+        (expected, found) => Err(LayerError::Magic { expected, found }),
+    }
+}
+
+/// Splits an entry name into components: leading `/` and `./` are dropped (names are
+/// relative to the root), `.` components are skipped, `..` is refused.
+fn components(path: &[u8]) -> Result<Vec<&[u8]>, LayerError> {
+    let mut out = Vec::new();
+    for c in path.split(|&b| b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => {
+                return Err(LayerError::UnsafePath(String::from_utf8_lossy(path).into_owned()));
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+fn join(components: &[&[u8]]) -> Vec<u8> {
+    components.join(&b'/')
+}
+
+/// The state of one layer's application.
+struct Applier<'a> {
+    root: &'a Root,
+    options: &'a ApplyOptions,
+    report: ApplyReport,
+    /// Paths this layer created (whiteouts never remove them) and their ancestors.
+    added: HashSet<Vec<u8>>,
+    ancestors: HashSet<Vec<u8>>,
+    whiteouts: Vec<Vec<u8>>,
+    opaque: Vec<Vec<u8>>,
+    dir_times: Vec<(Vec<u8>, i64, u32)>,
+    buffer: Vec<u8>,
+}
+
+fn io_err<'p>(path: &'p [u8], action: &'static str) -> impl FnOnce(io::Error) -> LayerError + 'p {
+    move |source| LayerError::Io {
+        action,
+        path: String::from_utf8_lossy(path).into_owned(),
+        source,
+    }
+}
+
+fn errno<'p>(path: &'p [u8], action: &'static str) -> impl FnOnce(Errno) -> LayerError + 'p {
+    move |e| io_err(path, action)(e.into())
+}
+
+/// Removes `name` beneath `dir` whatever it is, never following a symbolic link.
+fn remove_any(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
+    match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+        Err(Errno::NOENT) => Ok(()),
+        Err(e) => Err(e.into()),
+        Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
+            let sub = rustix::fs::openat(
+                dir,
+                name,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            )?;
+            for child in list(sub.as_fd())? {
+                remove_any(sub.as_fd(), &child)?;
+            }
+            Ok(rustix::fs::unlinkat(dir, name, AtFlags::REMOVEDIR)?)
+        }
+        Ok(_) => Ok(rustix::fs::unlinkat(dir, name, AtFlags::empty())?),
+    }
+}
+
+fn list(dir: BorrowedFd<'_>) -> io::Result<Vec<Vec<u8>>> {
+    let fd = rustix::fs::openat(
+        dir,
+        ".",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let mut out = Vec::new();
+    for entry in rustix::fs::Dir::read_from(&fd)? {
+        let entry = entry?;
+        let name = entry.file_name().to_bytes();
+        if name != b"." && name != b".." {
+            out.push(name.to_vec());
+        }
+    }
+    Ok(out)
+}
+
+fn file_type(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Option<FileType>> {
+    match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(st) => Ok(Some(FileType::from_raw_mode(st.st_mode))),
+        Err(Errno::NOENT) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn timestamps(secs: i64, nsec: u32) -> Timestamps {
+    let t = Timespec { tv_sec: secs, tv_nsec: i64::from(nsec) };
+    Timestamps { last_access: t, last_modification: t }
+}
+
+impl<'a> Applier<'a> {
+    fn new(root: &'a Root, options: &'a ApplyOptions) -> Self {
+        Self {
+            root,
+            options,
+            report: ApplyReport::default(),
+            added: HashSet::new(),
+            ancestors: HashSet::new(),
+            whiteouts: Vec::new(),
+            opaque: Vec::new(),
+            dir_times: Vec::new(),
+            buffer: vec![0; COPY_BUFFER],
+        }
+    }
+
+    fn mark_added(&mut self, parts: &[&[u8]]) {
+        for i in 1..parts.len() {
+            self.ancestors.insert(join(&parts[..i]));
+        }
+        self.added.insert(join(parts));
+    }
+
+    fn skip(&mut self, what: String) {
+        self.report.skipped_count += 1;
+        if self.report.skipped.len() < 100 {
+            self.report.skipped.push(what);
+        }
+    }
+
+    /// Opens (creating missing directories) the parent directory of `parts`.
+    fn parent(&mut self, parts: &[&[u8]]) -> Result<OwnedFd, LayerError> {
+        let parent = &parts[..parts.len() - 1];
+        match self.root.open_dir(parent) {
+            Ok(fd) => Ok(fd),
+            Err(e) if matches!(e.raw_os_error(), Some(c) if c == Errno::NOENT.raw_os_error() || c == Errno::NOTDIR.raw_os_error()) =>
+            {
+                // Create the missing (or replace the non-directory) ancestors, outermost first.
+                for i in 1..=parent.len() {
+                    let up = self
+                        .root
+                        .open_dir(&parent[..i - 1])
+                        .map_err(io_err(&join(&parent[..i]), "open"))?;
+                    let name = parent[i - 1];
+                    match file_type(up.as_fd(), name).map_err(io_err(name, "inspect"))? {
+                        Some(FileType::Directory) => continue,
+                        Some(FileType::Symlink) => {
+                            // A link to a missing directory inside the root: refuse rather
+                            // than guess where to create it.
+                            if self.root.open_dir(&parent[..i]).is_ok() {
+                                continue;
+                            }
+                            return Err(LayerError::UnsafePath(format!(
+                                "{} is a symbolic link to a missing directory",
+                                String::from_utf8_lossy(&join(&parent[..i]))
+                            )));
+                        }
+                        Some(_) => remove_any(up.as_fd(), name).map_err(io_err(name, "replace"))?,
+                        None => {}
+                    }
+                    rustix::fs::mkdirat(up.as_fd(), name, Mode::from_raw_mode(0o755))
+                        .map_err(errno(name, "create directory"))?;
+                    self.mark_added(&parent[..i]);
+                }
+                self.root.open_dir(parent).map_err(io_err(&join(parent), "open"))
+            }
+            Err(e) => Err(io_err(&join(parent), "open")(e)),
+        }
+    }
+
+    fn entry(&mut self, entry: &Entry, content: &mut dyn Read) -> Result<(), LayerError> {
+        let parts = components(&entry.path)?;
+        let Some((&name, _)) = parts.split_last() else {
+            // The root itself: its metadata is the caller's, never the layer's, and it can
+            // never be replaced (by a symlink, say).
+            return Ok(());
+        };
+        if name.starts_with(WHITEOUT) {
+            if name == OPAQUE {
+                self.opaque.push(join(&parts[..parts.len() - 1]));
+                self.report.whiteouts += 1;
+                return Ok(());
+            }
+            let target = &name[WHITEOUT.len()..];
+            if target.is_empty()
+                || target == b"."
+                || target == b".."
+                || target.starts_with(WHITEOUT)
+            {
+                return Err(LayerError::UnsafePath(format!(
+                    "invalid whiteout {:?}",
+                    String::from_utf8_lossy(&entry.path)
+                )));
+            }
+            let mut whited: Vec<&[u8]> = parts[..parts.len() - 1].to_vec();
+            whited.push(target);
+            self.whiteouts.push(join(&whited));
+            self.report.whiteouts += 1;
+            return Ok(());
+        }
+        let Some(kind) = entry.kind else {
+            self.skip(format!("{}: unknown entry type", String::from_utf8_lossy(&entry.path)));
+            return Ok(());
+        };
+        let path = join(&parts);
+        let parent = self.parent(&parts)?;
+        let dir = parent.as_fd();
+        let existing = file_type(dir, name).map_err(io_err(&path, "inspect"))?;
+        if kind == Kind::Dir {
+            match existing {
+                Some(FileType::Directory) => {}
+                Some(_) => {
+                    remove_any(dir, name).map_err(io_err(&path, "replace"))?;
+                    rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(0o700))
+                        .map_err(errno(&path, "create directory"))?;
+                }
+                None => rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(0o700))
+                    .map_err(errno(&path, "create directory"))?,
+            }
+            let fd = rustix::fs::openat(
+                dir,
+                name,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(errno(&path, "open"))?;
+            self.metadata(fd.as_fd(), entry, &path)?;
+            self.dir_times.push((path.clone(), entry.mtime, entry.mtime_nsec));
+            self.mark_added(&parts);
+            return Ok(());
+        }
+        // Everything else is a new inode: remove what is there first (a directory with its
+        // content), never writing through an existing file or link.
+        if existing.is_some() {
+            remove_any(dir, name).map_err(io_err(&path, "replace"))?;
+        }
+        match kind {
+            Kind::File => self.file(dir, name, entry, content, &path)?,
+            Kind::Symlink => {
+                rustix::fs::symlinkat(entry.link.as_slice(), dir, name)
+                    .map_err(errno(&path, "create symbolic link"))?;
+                self.owner_at(dir, name, entry, &path)?;
+                rustix::fs::utimensat(
+                    dir,
+                    name,
+                    &timestamps(entry.mtime, entry.mtime_nsec),
+                    AtFlags::SYMLINK_NOFOLLOW,
+                )
+                .map_err(errno(&path, "set times of"))?;
+            }
+            Kind::Hardlink => {
+                let target = components(&entry.link)?;
+                let Some((&target_name, _)) = target.split_last() else {
+                    return Err(LayerError::UnsafePath(format!(
+                        "hard link {} to the root",
+                        String::from_utf8_lossy(&path)
+                    )));
+                };
+                let target_dir = self
+                    .root
+                    .open_dir(&target[..target.len() - 1])
+                    .map_err(io_err(&entry.link, "open"))?;
+                rustix::fs::linkat(target_dir.as_fd(), target_name, dir, name, AtFlags::empty())
+                    .map_err(errno(&path, "create hard link"))?;
+            }
+            Kind::Char | Kind::Block | Kind::Fifo => self.special(dir, name, entry, kind, &path)?,
+            Kind::Dir => {}
+        }
+        self.mark_added(&parts);
+        Ok(())
+    }
+
+    fn file(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        entry: &Entry,
+        content: &mut dyn Read,
+        path: &[u8],
+    ) -> Result<(), LayerError> {
+        let fd = rustix::fs::openat(
+            dir,
+            name,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )
+        .map_err(errno(path, "create"))?;
+        let mut file = File::from(fd);
+        loop {
+            let n = content.read(&mut self.buffer).map_err(LayerError::Read)?;
+            if n == 0 {
+                break;
+            }
+            file.write_all(&self.buffer[..n]).map_err(io_err(path, "write"))?;
+        }
+        self.metadata(file.as_fd(), entry, path)?;
+        rustix::fs::futimens(&file, &timestamps(entry.mtime, entry.mtime_nsec))
+            .map_err(errno(path, "set times of"))?;
+        self.report.files += 1;
+        Ok(())
+    }
+
+    fn special(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        entry: &Entry,
+        kind: Kind,
+        path: &[u8],
+    ) -> Result<(), LayerError> {
+        let file_type = match kind {
+            Kind::Char => FileType::CharacterDevice,
+            Kind::Block => FileType::BlockDevice,
+            _ => FileType::Fifo,
+        };
+        let result = rustix::fs::mknodat(
+            dir,
+            name,
+            file_type,
+            Mode::from_raw_mode(0o600),
+            rustix::fs::makedev(entry.dev_major, entry.dev_minor),
+        );
+        match result {
+            Ok(()) => {}
+            Err(Errno::PERM) if self.options.rootless && kind != Kind::Fifo => {
+                // Rootless: an empty placeholder file, as umoci does.
+                let fd = rustix::fs::openat(
+                    dir,
+                    name,
+                    OFlags::WRONLY
+                        | OFlags::CREATE
+                        | OFlags::EXCL
+                        | OFlags::NOFOLLOW
+                        | OFlags::CLOEXEC,
+                    Mode::from_raw_mode(0o600),
+                )
+                .map_err(errno(path, "create"))?;
+                rustix::fs::fchmod(&fd, Mode::from_raw_mode(entry.mode & 0o777))
+                    .map_err(errno(path, "chmod"))?;
+                self.skip(format!(
+                    "{}: device replaced by an empty file (rootless)",
+                    String::from_utf8_lossy(path)
+                ));
+                return Ok(());
+            }
+            Err(e) => return Err(errno(path, "create device")(e)),
+        }
+        let fd = rustix::fs::openat(
+            dir,
+            name,
+            OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(errno(path, "open"))?;
+        // Metadata through /proc-free calls: chown and chmod by name without following.
+        self.owner_at(dir, name, entry, path)?;
+        rustix::fs::chmodat(dir, name, Mode::from_raw_mode(entry.mode), AtFlags::empty())
+            .map_err(errno(path, "chmod"))?;
+        drop(fd);
+        rustix::fs::utimensat(
+            dir,
+            name,
+            &timestamps(entry.mtime, entry.mtime_nsec),
+            AtFlags::SYMLINK_NOFOLLOW,
+        )
+        .map_err(errno(path, "set times of"))?;
+        Ok(())
+    }
+
+    fn ids(
+        &self,
+        entry: &Entry,
+        path: &[u8],
+    ) -> Result<(rustix::fs::Uid, rustix::fs::Gid), LayerError> {
+        let uid = u32::try_from(entry.uid).map_err(|_| {
+            LayerError::Tar(format!("{}: uid too large", String::from_utf8_lossy(path)))
+        })?;
+        let gid = u32::try_from(entry.gid).map_err(|_| {
+            LayerError::Tar(format!("{}: gid too large", String::from_utf8_lossy(path)))
+        })?;
+        Ok((rustix::fs::Uid::from_raw(uid), rustix::fs::Gid::from_raw(gid)))
+    }
+
+    fn owner_at(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        entry: &Entry,
+        path: &[u8],
+    ) -> Result<(), LayerError> {
+        if self.options.rootless {
+            return Ok(());
+        }
+        let (uid, gid) = self.ids(entry, path)?;
+        rustix::fs::chownat(dir, name, Some(uid), Some(gid), AtFlags::SYMLINK_NOFOLLOW)
+            .map_err(errno(path, "chown"))
+    }
+
+    /// Owner, mode and xattrs of a file or directory we opened ourselves (never a link).
+    fn metadata(
+        &mut self,
+        fd: BorrowedFd<'_>,
+        entry: &Entry,
+        path: &[u8],
+    ) -> Result<(), LayerError> {
+        if !self.options.rootless {
+            let (uid, gid) = self.ids(entry, path)?;
+            // Before chmod: chown clears set-user-ID and set-group-ID bits.
+            rustix::fs::fchown(fd, Some(uid), Some(gid)).map_err(errno(path, "chown"))?;
+        }
+        rustix::fs::fchmod(fd, Mode::from_raw_mode(entry.mode)).map_err(errno(path, "chmod"))?;
+        for (key, value) in &entry.xattrs {
+            let privileged = key.starts_with("security.") || key.starts_with("trusted.");
+            if privileged && self.options.rootless {
+                self.skip(format!(
+                    "{}: xattr {key} not applied (rootless)",
+                    String::from_utf8_lossy(path)
+                ));
+                continue;
+            }
+            match rustix::fs::fsetxattr(fd, key.as_str(), value, XattrFlags::empty()) {
+                Ok(()) => {}
+                Err(Errno::NOTSUP | Errno::PERM) => {
+                    self.skip(format!(
+                        "{}: xattr {key} not supported here",
+                        String::from_utf8_lossy(path)
+                    ));
+                }
+                Err(e) => return Err(errno(path, "set xattr on")(e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes what lower layers had at `path`, keeping whatever this layer added.
+    fn remove_lower(
+        &self,
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        path: &[u8],
+    ) -> Result<(), LayerError> {
+        let keep = self.added.contains(path) || self.ancestors.contains(path);
+        if !keep {
+            return remove_any(dir, name).map_err(io_err(path, "remove"));
+        }
+        if file_type(dir, name).map_err(io_err(path, "inspect"))? == Some(FileType::Directory) {
+            let sub = rustix::fs::openat(
+                dir,
+                name,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(errno(path, "open"))?;
+            for child in list(sub.as_fd()).map_err(io_err(path, "list"))? {
+                let mut child_path = path.to_vec();
+                child_path.push(b'/');
+                child_path.extend_from_slice(&child);
+                self.remove_lower(sub.as_fd(), &child, &child_path)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whiteouts and opaque directories, applied after every entry so that nothing the
+    /// layer itself adds is removed, whatever the order of entries.
+    fn finish(&mut self) -> Result<(), LayerError> {
+        for dir_path in std::mem::take(&mut self.opaque) {
+            let parts: Vec<&[u8]> =
+                dir_path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
+            let Ok(dir) = self.root.open_dir(&parts) else { continue };
+            for child in list(dir.as_fd()).map_err(io_err(&dir_path, "list"))? {
+                let child_path = if dir_path.is_empty() {
+                    child.clone()
+                } else {
+                    [dir_path.as_slice(), b"/", &child].concat()
+                };
+                self.remove_lower(dir.as_fd(), &child, &child_path)?;
+            }
+        }
+        for path in std::mem::take(&mut self.whiteouts) {
+            let parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
+            let Some((&name, parent)) = parts.split_last() else { continue };
+            let Ok(dir) = self.root.open_dir(parent) else { continue };
+            self.remove_lower(dir.as_fd(), name, &path)?;
+        }
+        // Directory times last, deepest first, since writing children changes them.
+        let mut times = std::mem::take(&mut self.dir_times);
+        times.sort_by_key(|(p, _, _)| std::cmp::Reverse(p.iter().filter(|&&b| b == b'/').count()));
+        for (path, secs, nsec) in times {
+            let parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
+            if let Ok(dir) = self.root.open_dir(&parts) {
+                rustix::fs::futimens(&dir, &timestamps(secs, nsec))
+                    .map_err(errno(&path, "set times of"))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Applies one layer: see [`super::apply`].
+pub(crate) fn apply_layer(
+    root: &Path,
+    layer: impl Read,
+    descriptor: &Descriptor,
+    diff_id: &Digest,
+    options: &ApplyOptions,
+) -> Result<ApplyReport, LayerError> {
+    let compression = descriptor
+        .media_type
+        .layer_compression()
+        .ok_or_else(|| LayerError::MediaType(descriptor.media_type.clone()))?;
+    if descriptor.media_type.as_str().contains("encrypted") {
+        return Err(LayerError::MediaType(descriptor.media_type.clone()));
+    }
+    let root = Root::open(root).map_err(io_err(b"/", "open"))?;
+    let verified = VerifyingReader::new(layer, &descriptor.digest, descriptor.size)
+        .map_err(|_| LayerError::Unsupported("the layer's digest algorithm"))?;
+    let mut buffered = BufReader::with_capacity(256 << 10, verified);
+    let head = std::io::BufRead::fill_buf(&mut buffered).map_err(|e| map_read(e, descriptor))?;
+    check_magic(&head[..head.len().min(4)], compression)?;
+    let decompressed = match compression {
+        Compression::Gzip => Decompressed::Gzip(flate2::bufread::MultiGzDecoder::new(buffered)),
+        Compression::Zstd => {
+            let mut d =
+                zstd::stream::read::Decoder::with_buffer(buffered).map_err(LayerError::Read)?;
+            d.window_log_max(options.max_zstd_window_log).map_err(LayerError::Read)?;
+            Decompressed::Zstd(d)
+        }
+        _ => Decompressed::Plain(buffered),
+    };
+    let diff_hasher =
+        diff_id.hasher().map_err(|_| LayerError::Unsupported("the diff_id's digest algorithm"))?;
+    let hashing = Hashing {
+        inner: decompressed,
+        hasher: diff_hasher,
+        count: 0,
+        limit: options.max_total_size,
+    };
+    let limits = Limits {
+        max_header: options.max_header_size,
+        max_path: options.max_path_len,
+        max_file: options.max_file_size,
+    };
+    let mut tar = TarReader::new(hashing, limits);
+    let mut applier = Applier::new(&root, options);
+    let mut entries = 0u64;
+    loop {
+        let entry = match tar.next_entry() {
+            Ok(Some(e)) => e,
+            Ok(None) => break,
+            Err(LayerError::Read(e)) => return Err(map_read(e, descriptor)),
+            Err(e) => return Err(e),
+        };
+        entries += 1;
+        if entries > options.max_entries {
+            return Err(LayerError::Limit(format!(
+                "layer has more than {} entries",
+                options.max_entries
+            )));
+        }
+        match applier.entry(&entry, &mut tar) {
+            Err(LayerError::Read(e)) => return Err(map_read(e, descriptor)),
+            other => other?,
+        }
+    }
+    applier.finish()?;
+    // Drain both streams to the end before the verdict: trailing data is hashed too.
+    let mut hashing = tar.into_inner();
+    io::copy(&mut hashing, &mut io::sink()).map_err(|e| map_read(e, descriptor))?;
+    let Hashing { inner, hasher, count, .. } = hashing;
+    let compressed_ok = inner.finish().map_err(|e| map_read(e, descriptor))?;
+    if !compressed_ok {
+        return Err(LayerError::Verify {
+            digest: descriptor.digest.clone(),
+            source: oci_image::VerifyError::Size {
+                expected: descriptor.size,
+                actual: 0,
+                longer: false,
+            },
+        });
+    }
+    let actual = hasher.finalize();
+    if actual != *diff_id {
+        return Err(LayerError::DiffId { expected: diff_id.clone(), actual });
+    }
+    let mut report = applier.report;
+    report.entries = entries;
+    report.uncompressed_size = count;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(components(b"/a/./b//c/").unwrap(), vec![&b"a"[..], b"b", b"c"]);
+        assert!(components(b"a/../b").is_err());
+        assert!(components(b"./").unwrap().is_empty());
+    }
+
+    #[test]
+    fn magic() {
+        assert!(check_magic(&[0x1f, 0x8b, 8, 0], Compression::Gzip).is_ok());
+        assert!(check_magic(&[0x1f, 0x8b, 8, 0], Compression::None).is_err());
+        assert!(check_magic(b"usta", Compression::Gzip).is_err());
+        assert!(check_magic(&[0x28, 0xb5, 0x2f, 0xfd], Compression::Zstd).is_ok());
+        assert!(check_magic(&[0x28, 0xb5, 0x2f, 0xfd], Compression::Gzip).is_err());
+        assert!(check_magic(&[], Compression::Gzip).is_ok());
+    }
+}

@@ -1,0 +1,181 @@
+//! Layers: applying a layer to a root filesystem, safely and in one pass.
+//!
+//! [`apply`] reads a layer (tar, gzip or zstd, with their non-distributable and Docker
+//! forms) and writes it into a root directory. In the same pass it hashes the compressed
+//! bytes against the descriptor and the decompressed bytes against the diff_id, and it
+//! reads both streams to their ends before giving a verdict. It writes as it reads, so a
+//! failed verdict leaves a partly written root: apply into a staging directory and keep it
+//! only on success, as [`crate::Layout::unpack`] does.
+//!
+//! # Security
+//!
+//! Layers come from strangers. The applier is built so that a layer can change nothing
+//! outside the root and cannot exhaust the machine:
+//!
+//! - **Names.** Leading `/` and `./` are dropped; a `..` component is an error (the
+//!   "tar slip" of CVE-2018-20225-style and of many extractors). The root itself is never
+//!   replaced or retyped (an entry `.` that is a symlink is ignored).
+//! - **Symbolic links.** Every parent path is resolved from an open handle on the root as
+//!   if the root were `/` (`openat2(RESOLVE_IN_ROOT)`, or the same walk done component by
+//!   component with `O_NOFOLLOW`): a link to `/etc` or `../../..` planted by this or an
+//!   earlier layer leads to the root's own `/etc`, never the host's (CVE-2018-15664,
+//!   CVE-2019-14271, runc CVE-2019-19921 and umoci CVE-2021-29136 were escapes through
+//!   links). A directory replaced by a link mid-archive is resolved the same way.
+//! - **Final components are never followed.** Regular files, devices and links are always
+//!   new inodes (`O_CREAT|O_EXCL|O_NOFOLLOW` after removing what was there), so a layer
+//!   cannot write through an existing link or hard link (CVE-2021-30465-like swaps).
+//!   Owner, mode and xattrs are set on handles the applier opened itself, and link
+//!   metadata with `AT_SYMLINK_NOFOLLOW`: no chmod or chown through a link.
+//! - **Hard links** name their target inside the root, resolved the same way; they cannot
+//!   reach a host file.
+//! - **Whiteouts** (`.wh.NAME`, `.wh..wh..opq`) are resolved inside the root like any
+//!   path, never remove what the same layer adds whatever the entry order, and malformed
+//!   ones (`.wh.`, `.wh..`, `.wh...`, other `.wh..wh.` names) are errors.
+//! - **Privilege.** Rootless application ([`ApplyOptions::rootless`]) applies no owners,
+//!   turns devices into empty files and skips `security.*`/`trusted.*` xattrs, and lists
+//!   what it skipped in [`ApplyReport::skipped`]. Set-user-ID bits are applied after the
+//!   owner (chown clears them).
+//! - **Resources.** [`ApplyOptions`] bounds the decompressed size (gzip and zstd bombs),
+//!   entries, single files, header and path length, and the zstd window.
+//! - **Integrity.** Digest, size and diff_id mismatches, trailing data that changes the
+//!   digests, and a media type that contradicts the stream's magic bytes are errors.
+
+mod apply;
+mod root;
+mod tar;
+
+use std::io::{self, Read};
+use std::path::Path;
+
+use oci_image::{Compression, Descriptor, Digest, MediaType, VerifyError};
+
+/// Settings of [`apply`]; the defaults suit untrusted layers on a large machine.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ApplyOptions {
+    /// Apply as an unprivileged user: no owners, devices as empty files, no
+    /// `security.*`/`trusted.*` xattrs. Default: false.
+    pub rootless: bool,
+    /// Largest decompressed layer. Default: 64 GiB.
+    pub max_total_size: u64,
+    /// Most entries in one layer. Default: 10 million.
+    pub max_entries: u64,
+    /// Largest single file. Default: 16 GiB.
+    pub max_file_size: u64,
+    /// Largest PAX or GNU long-name header. Default: 1 MiB.
+    pub max_header_size: u64,
+    /// Longest entry or link name. Default: 4096 bytes.
+    pub max_path_len: usize,
+    /// Largest zstd window, as a power of two. Default: 27 (128 MiB), zstd's own limit.
+    pub max_zstd_window_log: u32,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        Self {
+            rootless: false,
+            max_total_size: 64 << 30,
+            max_entries: 10_000_000,
+            max_file_size: 16 << 30,
+            max_header_size: 1 << 20,
+            max_path_len: 4096,
+            max_zstd_window_log: 27,
+        }
+    }
+}
+
+/// What [`apply`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApplyReport {
+    /// Tar entries read (whiteouts included).
+    pub entries: u64,
+    /// Regular files written.
+    pub files: u64,
+    /// Whiteout entries (including opaque markers).
+    pub whiteouts: u64,
+    /// Decompressed bytes read.
+    pub uncompressed_size: u64,
+    /// What was not applied and why (the first 100); see `skipped_count` for the total.
+    pub skipped: Vec<String>,
+    /// How many things were skipped.
+    pub skipped_count: u64,
+}
+
+/// Why a layer could not be applied.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LayerError {
+    /// A media type that is not a layer, or one this crate refuses (encrypted layers).
+    #[error("media type {0} is not a layer type this crate applies")]
+    MediaType(MediaType),
+    /// The stream's first bytes contradict the media type.
+    #[error(
+        "layer stream does not match its media type: expected {expected:?} compression, found {found:?}"
+    )]
+    Magic {
+        /// Compression the media type names.
+        expected: Compression,
+        /// Compression the magic bytes show (`None`: neither gzip nor zstd).
+        found: Option<Compression>,
+    },
+    /// The compressed bytes do not match the descriptor.
+    #[error("layer {digest} failed verification")]
+    Verify {
+        /// The descriptor's digest.
+        digest: Digest,
+        /// What differed.
+        #[source]
+        source: VerifyError,
+    },
+    /// The decompressed bytes do not hash to the diff_id.
+    #[error("layer decompresses to {actual}, its diff_id is {expected}")]
+    DiffId {
+        /// The diff_id from the configuration.
+        expected: Digest,
+        /// What the stream hashed to.
+        actual: Digest,
+    },
+    /// The tar stream is malformed.
+    #[error("malformed tar stream: {0}")]
+    Tar(String),
+    /// A name that would leave the root, or a malformed whiteout.
+    #[error("unsafe or invalid path: {0}")]
+    UnsafePath(String),
+    /// A limit of [`ApplyOptions`] was exceeded.
+    #[error("limit exceeded: {0}")]
+    Limit(String),
+    /// A feature this crate does not apply.
+    #[error("unsupported: {0}")]
+    Unsupported(&'static str),
+    /// Reading the layer failed.
+    #[error("cannot read the layer")]
+    Read(#[source] io::Error),
+    /// Writing into the root failed.
+    #[error("cannot {action} {path:?}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The path inside the root.
+        path: String,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Applies `layer` (the stream `descriptor` names) to the directory `root`, verifying the
+/// compressed stream against `descriptor` and the decompressed one against `diff_id`. See
+/// the [module docs](self) for what it guarantees.
+///
+/// # Errors
+/// [`LayerError`] saying what was wrong; the root may then hold part of the layer.
+pub fn apply(
+    root: &Path,
+    layer: impl Read,
+    descriptor: &Descriptor,
+    diff_id: &Digest,
+    options: &ApplyOptions,
+) -> Result<ApplyReport, LayerError> {
+    apply::apply_layer(root, layer, descriptor, diff_id, options)
+}

@@ -62,9 +62,11 @@ mod fsck;
 mod gc;
 pub mod layer;
 mod store;
+mod unpack;
 
 pub use build::Image;
 pub use error::Error;
 pub use fsck::{FsckReport, Problem};
 pub use gc::{GcOptions, GcReport};
 pub use store::Layout;
+pub use unpack::{UnpackError, UnpackReport};

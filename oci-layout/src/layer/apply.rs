@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use oci_image::{Compression, Descriptor, Digest, Hasher, VerifyingReader};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps, XattrFlags};
@@ -18,18 +19,16 @@ const WHITEOUT: &[u8] = b".wh.";
 const OPAQUE: &[u8] = b".wh..wh..opq";
 const COPY_BUFFER: usize = 256 << 10;
 
-/// The decompressed stream, hashed for the diff_id and bounded in size.
-struct Hashing<R> {
+/// The decompressed stream, bounded in size.
+struct Counting<R> {
     inner: R,
-    hasher: Hasher,
     count: u64,
     limit: u64,
 }
 
-impl<R: Read> Read for Hashing<R> {
+impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
         self.count += n as u64;
         if self.count > self.limit {
             return Err(io::Error::other(LimitExceeded(self.limit)));
@@ -137,6 +136,10 @@ struct Applier<'a> {
     opaque: Vec<Vec<u8>>,
     dir_times: Vec<(Vec<u8>, i64, u32)>,
     buffer: Vec<u8>,
+    /// The last parent directory opened, by path: consecutive entries of one directory
+    /// (the common case) skip resolving it again. Dropped whenever an entry could change
+    /// what that path resolves to.
+    cached_parent: Option<(Vec<u8>, OwnedFd)>,
 }
 
 fn io_err<'p>(path: &'p [u8], action: &'static str) -> impl FnOnce(io::Error) -> LayerError + 'p {
@@ -215,6 +218,7 @@ impl<'a> Applier<'a> {
             opaque: Vec::new(),
             dir_times: Vec::new(),
             buffer: vec![0; COPY_BUFFER],
+            cached_parent: None,
         }
     }
 
@@ -307,8 +311,41 @@ impl<'a> Applier<'a> {
             return Ok(());
         };
         let path = join(&parts);
-        let parent = self.parent(&parts)?;
-        let dir = parent.as_fd();
+        let parent_path = join(&parts[..parts.len() - 1]);
+        // An entry at or above the cached directory may change what its path resolves to.
+        if let Some((cached, _)) = &self.cached_parent {
+            if cached.starts_with(&path)
+                && (cached.len() == path.len() || cached[path.len()] == b'/')
+            {
+                self.cached_parent = None;
+            }
+        }
+        let parent = match self.cached_parent.take() {
+            Some((cached, fd)) if cached == parent_path => fd,
+            _ => self.parent(&parts)?,
+        };
+        let result = self.entry_in(parent.as_fd(), name, kind, entry, content, &parts, &path);
+        self.cached_parent = Some((parent_path, parent));
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn entry_in(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &[u8],
+        kind: Kind,
+        entry: &Entry,
+        content: &mut dyn Read,
+        parts: &[&[u8]],
+        path: &[u8],
+    ) -> Result<(), LayerError> {
+        let path = path.to_vec();
+        if kind == Kind::File {
+            self.file(dir, name, entry, content, &path)?;
+            self.mark_added(parts);
+            return Ok(());
+        }
         let existing = file_type(dir, name).map_err(io_err(&path, "inspect"))?;
         if kind == Kind::Dir {
             match existing {
@@ -330,7 +367,7 @@ impl<'a> Applier<'a> {
             .map_err(errno(&path, "open"))?;
             self.metadata(fd.as_fd(), entry, &path)?;
             self.dir_times.push((path.clone(), entry.mtime, entry.mtime_nsec));
-            self.mark_added(&parts);
+            self.mark_added(parts);
             return Ok(());
         }
         // Everything else is a new inode: remove what is there first (a directory with its
@@ -339,7 +376,6 @@ impl<'a> Applier<'a> {
             remove_any(dir, name).map_err(io_err(&path, "replace"))?;
         }
         match kind {
-            Kind::File => self.file(dir, name, entry, content, &path)?,
             Kind::Symlink => {
                 rustix::fs::symlinkat(entry.link.as_slice(), dir, name)
                     .map_err(errno(&path, "create symbolic link"))?;
@@ -368,9 +404,9 @@ impl<'a> Applier<'a> {
                     .map_err(errno(&path, "create hard link"))?;
             }
             Kind::Char | Kind::Block | Kind::Fifo => self.special(dir, name, entry, kind, &path)?,
-            Kind::Dir => {}
+            Kind::Dir | Kind::File => {}
         }
-        self.mark_added(&parts);
+        self.mark_added(parts);
         Ok(())
     }
 
@@ -382,12 +418,22 @@ impl<'a> Applier<'a> {
         content: &mut dyn Read,
         path: &[u8],
     ) -> Result<(), LayerError> {
-        let fd = rustix::fs::openat(
-            dir,
-            name,
-            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o600),
-        )
+        let create = || {
+            rustix::fs::openat(
+                dir,
+                name,
+                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o600),
+            )
+        };
+        // Always a new inode: whatever is there (file, link, directory) is removed first.
+        let fd = match create() {
+            Err(Errno::EXIST) => {
+                remove_any(dir, name).map_err(io_err(path, "replace"))?;
+                create()
+            }
+            other => other,
+        }
         .map_err(errno(path, "create"))?;
         let mut file = File::from(fd);
         loop {
@@ -601,10 +647,82 @@ impl<'a> Applier<'a> {
     }
 }
 
-/// Applies one layer: see [`super::apply`].
+/// Decompressed chunks handed from the reading thread to the writing one.
+const CHUNK: usize = 256 << 10;
+/// Chunks in flight: bounds memory at `CHUNK * (DEPTH + 2)` whatever the layer size.
+const DEPTH: usize = 8;
+
+/// The writer's end of the pipeline: reads the chunks the reading thread sends, hashing
+/// each for the diff_id as it arrives (the reading thread has decompression to do; the
+/// hash balances the two cores).
+struct Chunks {
+    rx: Receiver<io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    pos: usize,
+    hasher: Hasher,
+}
+
+impl Read for Chunks {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.current.len() {
+            match self.rx.recv() {
+                Ok(chunk) => {
+                    self.current = chunk?;
+                    self.hasher.update(&self.current);
+                    self.pos = 0;
+                }
+                // The sender is gone: the stream is complete.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.pos);
+        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// What the reading thread found once both streams ended.
+struct Streams {
+    uncompressed: u64,
+    compressed_verified: bool,
+}
+
+/// The reading thread: verifies and decompresses the layer, hashes the result, and sends
+/// it on in chunks. Runs to the end of both streams unless the writer hangs up.
+fn produce<R: Read>(
+    mut hashing: Counting<Decompressed<R>>,
+    tx: &SyncSender<io::Result<Vec<u8>>>,
+) -> io::Result<Streams> {
+    loop {
+        let mut chunk = vec![0u8; CHUNK];
+        let mut filled = 0;
+        while filled < CHUNK {
+            match hashing.read(&mut chunk[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if filled == 0 {
+            break;
+        }
+        chunk.truncate(filled);
+        if tx.send(Ok(chunk)).is_err() {
+            return Err(io::Error::other(WriterStopped));
+        }
+    }
+    let Counting { inner, count, .. } = hashing;
+    let compressed_verified = inner.finish()?;
+    Ok(Streams { uncompressed: count, compressed_verified })
+}
+
+/// Applies one layer: see [`super::apply`]. Decompression and hashing run on a second
+/// thread, overlapping with the file writes of this one.
 pub(crate) fn apply_layer(
     root: &Path,
-    layer: impl Read,
+    layer: impl Read + Send,
     descriptor: &Descriptor,
     diff_id: &Digest,
     options: &ApplyOptions,
@@ -632,21 +750,77 @@ pub(crate) fn apply_layer(
         }
         _ => Decompressed::Plain(buffered),
     };
-    let diff_hasher =
+    let hasher =
         diff_id.hasher().map_err(|_| LayerError::Unsupported("the diff_id's digest algorithm"))?;
-    let hashing = Hashing {
-        inner: decompressed,
-        hasher: diff_hasher,
-        count: 0,
-        limit: options.max_total_size,
-    };
+    let hashing = Counting { inner: decompressed, count: 0, limit: options.max_total_size };
+    std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel(DEPTH);
+        let producer = scope.spawn(move || {
+            let result = produce(hashing, &tx);
+            if let Err(e) = &result {
+                // Hand the failure to the writer too, so it stops at the same point.
+                let _ = tx.send(Err(io::Error::new(e.kind(), ProducerFailed)));
+            }
+            result
+        });
+        let chunks = Chunks { rx, current: Vec::new(), pos: 0, hasher };
+        let written = write_entries(&root, chunks, options, descriptor);
+        // Dropping the reader (inside write_entries) lets the producer end; its verdict
+        // on the streams comes first, since a broken stream explains a broken archive.
+        let streams = producer
+            .join()
+            .map_err(|_| LayerError::Read(io::Error::other("the reading thread panicked")))?;
+        let (mut report, entries, actual, streams) = match (written, streams) {
+            // The writer stopped first (an unsafe path, a write error): its reason stands.
+            (Err(w), Err(p)) if p.get_ref().is_some_and(|i| i.is::<WriterStopped>()) => {
+                return Err(w);
+            }
+            // A broken stream explains whatever the writer then saw.
+            (_, Err(p)) => return Err(map_read(p, descriptor)),
+            (Err(w), Ok(_)) => return Err(w),
+            (Ok((report, entries, actual)), Ok(streams)) => (report, entries, actual, streams),
+        };
+        if !streams.compressed_verified {
+            return Err(LayerError::Verify {
+                digest: descriptor.digest.clone(),
+                source: oci_image::VerifyError::Size {
+                    expected: descriptor.size,
+                    actual: 0,
+                    longer: false,
+                },
+            });
+        }
+        if actual != *diff_id {
+            return Err(LayerError::DiffId { expected: diff_id.clone(), actual });
+        }
+        report.entries = entries;
+        report.uncompressed_size = streams.uncompressed;
+        Ok(report)
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the layer stream failed")]
+struct ProducerFailed;
+
+#[derive(Debug, thiserror::Error)]
+#[error("the writer stopped")]
+struct WriterStopped;
+
+/// The writing side: parses the tar stream and applies each entry, then drains the rest.
+fn write_entries(
+    root: &Root,
+    chunks: Chunks,
+    options: &ApplyOptions,
+    descriptor: &Descriptor,
+) -> Result<(ApplyReport, u64, Digest), LayerError> {
     let limits = Limits {
         max_header: options.max_header_size,
         max_path: options.max_path_len,
         max_file: options.max_file_size,
     };
-    let mut tar = TarReader::new(hashing, limits);
-    let mut applier = Applier::new(&root, options);
+    let mut tar = TarReader::new(chunks, limits);
+    let mut applier = Applier::new(root, options);
     let mut entries = 0u64;
     loop {
         let entry = match tar.next_entry() {
@@ -668,29 +842,10 @@ pub(crate) fn apply_layer(
         }
     }
     applier.finish()?;
-    // Drain both streams to the end before the verdict: trailing data is hashed too.
-    let mut hashing = tar.into_inner();
-    io::copy(&mut hashing, &mut io::sink()).map_err(|e| map_read(e, descriptor))?;
-    let Hashing { inner, hasher, count, .. } = hashing;
-    let compressed_ok = inner.finish().map_err(|e| map_read(e, descriptor))?;
-    if !compressed_ok {
-        return Err(LayerError::Verify {
-            digest: descriptor.digest.clone(),
-            source: oci_image::VerifyError::Size {
-                expected: descriptor.size,
-                actual: 0,
-                longer: false,
-            },
-        });
-    }
-    let actual = hasher.finalize();
-    if actual != *diff_id {
-        return Err(LayerError::DiffId { expected: diff_id.clone(), actual });
-    }
-    let mut report = applier.report;
-    report.entries = entries;
-    report.uncompressed_size = count;
-    Ok(report)
+    // Drain to the end so that trailing data is hashed too before the verdict.
+    let mut rest = tar.into_inner();
+    io::copy(&mut rest, &mut io::sink()).map_err(|e| map_read(e, descriptor))?;
+    Ok((applier.report, entries, rest.hasher.finalize()))
 }
 
 #[cfg(test)]

@@ -172,7 +172,7 @@ pub enum LayerError {
 /// [`LayerError`] saying what was wrong; the root may then hold part of the layer.
 pub fn apply(
     root: &Path,
-    layer: impl Read,
+    layer: impl Read + Send,
     descriptor: &Descriptor,
     diff_id: &Digest,
     options: &ApplyOptions,

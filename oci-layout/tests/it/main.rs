@@ -8,6 +8,7 @@ mod gc;
 mod interop;
 mod layer;
 mod store;
+mod unpack;
 
 use std::path::Path;
 

@@ -1,0 +1,146 @@
+//! Unpacking an image into a root filesystem, all or nothing.
+
+use std::path::{Path, PathBuf};
+
+use oci_image::Platform;
+
+use crate::layer::{self, ApplyOptions, ApplyReport, LayerError};
+use crate::{Error, Image, Layout};
+
+/// What [`Layout::unpack`] did.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UnpackReport {
+    /// The image unpacked.
+    pub image: Image,
+    /// One report per layer, base first.
+    pub layers: Vec<ApplyReport>,
+}
+
+/// Why an unpack failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnpackError {
+    /// Reading the layout failed.
+    #[error(transparent)]
+    Layout(#[from] Error),
+    /// A layer failed to apply or verify.
+    #[error("layer {index} ({digest}) could not be applied")]
+    Layer {
+        /// Its position, base layer 0.
+        index: usize,
+        /// Its digest.
+        digest: oci_image::Digest,
+        /// Why.
+        #[source]
+        source: LayerError,
+    },
+    /// The destination is not a new or empty directory.
+    #[error("{0:?} exists and is not an empty directory")]
+    Destination(PathBuf),
+}
+
+fn staging_dir(dest: &Path) -> Result<PathBuf, UnpackError> {
+    let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "rootfs".into());
+    for attempt in 0u32.. {
+        let candidate = parent.join(format!(".{name}.unpacking-{}-{attempt}", std::process::id()));
+        let mut builder = std::fs::DirBuilder::new();
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        match builder.create(&candidate) {
+            Ok(()) => return Ok(candidate),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(Error::io("create", candidate)(e).into()),
+        }
+    }
+    Err(UnpackError::Destination(dest.to_owned()))
+}
+
+impl Layout {
+    /// Unpacks the image `reference` names (for `platform`, if it names an index; default:
+    /// this machine's) into `dest`, which must be a new or empty directory.
+    ///
+    /// Layers are applied base first into a private staging directory (mode 0700) beside
+    /// `dest`, each verified against its descriptor and diff_id; only when all have been
+    /// applied is it renamed to `dest` (and given mode 0755). On any error the staging
+    /// directory is removed and `dest` is left as it was.
+    ///
+    /// # Errors
+    /// [`UnpackError`] naming the layer or what else failed.
+    pub fn unpack(
+        &self,
+        reference: &str,
+        platform: Option<&Platform>,
+        dest: &Path,
+        options: &ApplyOptions,
+    ) -> Result<UnpackReport, UnpackError> {
+        let host = Platform::host();
+        let descriptor = self.resolve(reference, Some(platform.unwrap_or(&host)))?;
+        let image = self.image(&descriptor)?;
+        if image.config.rootfs.diff_ids.len() != image.manifest.layers.len() {
+            return Err(Error::Invalid(format!(
+                "the image has {} layers but its configuration {} diff_ids",
+                image.manifest.layers.len(),
+                image.config.rootfs.diff_ids.len()
+            ))
+            .into());
+        }
+        let dest_exists = match std::fs::symlink_metadata(dest) {
+            Ok(m) if m.is_dir() => {
+                let empty =
+                    std::fs::read_dir(dest).map_err(Error::io("list", dest))?.next().is_none();
+                if !empty {
+                    return Err(UnpackError::Destination(dest.to_owned()));
+                }
+                true
+            }
+            Ok(_) => return Err(UnpackError::Destination(dest.to_owned())),
+            Err(_) => false,
+        };
+        let staging = staging_dir(dest)?;
+        let result = self.apply_all(&image, &staging, options);
+        let published = result.and_then(|layers| {
+            if dest_exists {
+                std::fs::remove_dir(dest).map_err(Error::io("replace", dest))?;
+            }
+            std::fs::rename(&staging, dest).map_err(Error::io("rename into place", dest))?;
+            std::fs::set_permissions(dest, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .map_err(Error::io("chmod", dest))?;
+            Ok(layers)
+        });
+        match published {
+            Ok(layers) => Ok(UnpackReport { image, layers }),
+            Err(e) => {
+                // Nothing half-unpacked remains (remove_dir_all does not follow links).
+                let _ = std::fs::remove_dir_all(&staging);
+                if dest_exists && !dest.exists() {
+                    let _ = std::fs::create_dir(dest);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn apply_all(
+        &self,
+        image: &Image,
+        root: &Path,
+        options: &ApplyOptions,
+    ) -> Result<Vec<ApplyReport>, UnpackError> {
+        let mut reports = Vec::new();
+        for (index, (layer, diff_id)) in
+            image.manifest.layers.iter().zip(&image.config.rootfs.diff_ids).enumerate()
+        {
+            // The applier verifies size and digest itself, in the same pass as diff_id.
+            let file = self.open_blob(&layer.digest)?;
+            let report = layer::apply(root, file, layer, diff_id, options).map_err(|source| {
+                UnpackError::Layer { index, digest: layer.digest.clone(), source }
+            })?;
+            reports.push(report);
+        }
+        Ok(reports)
+    }
+}

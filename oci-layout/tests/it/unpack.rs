@@ -1,0 +1,118 @@
+//! Unpacking whole images: all or nothing, equal to umoci's result.
+
+use std::io::Write;
+
+use oci_image::{Digest, History, ImageConfiguration, MediaType};
+use oci_layout::layer::ApplyOptions;
+use oci_layout::{Layout, UnpackError};
+
+use crate::layer::{raw, tar};
+use crate::{path_str, run};
+
+fn gz(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+/// An image of three gzip layers: files, a change, a whiteout.
+fn image(layout: &Layout) -> oci_image::Descriptor {
+    let mut a = raw(b"etc/hello", b'0');
+    a.data = b"hello";
+    let mut b = raw(b"etc/gone", b'0');
+    b.data = b"bye";
+    let mut c = raw(b"etc/hello", b'0');
+    c.data = b"hello again";
+    let layers = [tar(&[raw(b"etc/", b'5'), a, b]), tar(&[c]), tar(&[raw(b"etc/.wh.gone", b'0')])];
+    let mut config =
+        ImageConfiguration::new("linux", oci_image::Platform::host().architecture.as_str());
+    let mut descriptors = Vec::new();
+    for l in &layers {
+        descriptors.push(layout.put_bytes(MediaType::ImageLayerGzip, &gz(l)).unwrap());
+        config.rootfs.diff_ids.push(Digest::sha256(l));
+        config.history.push(History::default());
+    }
+    let d = layout.write_image(&config, descriptors, Default::default()).unwrap();
+    layout.tag(&d, "t").unwrap();
+    d
+}
+
+#[test]
+fn unpacks_and_matches_umoci() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout::create(dir.path().join("l")).unwrap();
+    image(&layout);
+    let ours = dir.path().join("ours");
+    let report = layout.unpack("t", None, &ours, &ApplyOptions::default()).unwrap();
+    assert_eq!(report.layers.len(), 3);
+    assert_eq!(std::fs::read(ours.join("etc/hello")).unwrap(), b"hello again");
+    assert!(!ours.join("etc/gone").exists());
+
+    let bundle = dir.path().join("bundle");
+    run(
+        "umoci",
+        &[
+            "unpack",
+            "--rootless",
+            "--image",
+            &format!("{}:t", path_str(&dir.path().join("l"))),
+            path_str(&bundle),
+        ],
+    );
+    assert_eq!(std::fs::read(bundle.join("rootfs/etc/hello")).unwrap(), b"hello again");
+    assert!(!bundle.join("rootfs/etc/gone").exists());
+    // Existing empty directories are accepted; non-empty ones are refused.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    layout.unpack("t", None, &empty, &ApplyOptions::default()).unwrap();
+    assert!(matches!(
+        layout.unpack("t", None, &empty, &ApplyOptions::default()),
+        Err(UnpackError::Destination(_))
+    ));
+}
+
+#[test]
+fn failure_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout::create(dir.path().join("l")).unwrap();
+    let d = image(&layout);
+    // Corrupt the last layer on disk: the first two apply, the third fails verification.
+    let last = layout.image(&d).unwrap().manifest.layers[2].clone();
+    let path = dir.path().join("l/blobs/sha256").join(last.digest.encoded());
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.len() - 5;
+    bytes[at] ^= 0xff;
+    std::fs::write(&path, bytes).unwrap();
+    let dest = dir.path().join("dest");
+    let err = layout.unpack("t", None, &dest, &ApplyOptions::default()).unwrap_err();
+    assert!(matches!(err, UnpackError::Layer { index: 2, .. }), "{err:?}");
+    assert!(!dest.exists());
+    let leftovers: Vec<_> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "only the layout remains: {leftovers:?}");
+    // An existing empty destination stays as it was.
+    std::fs::create_dir(&dest).unwrap();
+    assert!(layout.unpack("t", None, &dest, &ApplyOptions::default()).is_err());
+    assert!(dest.is_dir() && std::fs::read_dir(&dest).unwrap().next().is_none());
+}
+
+#[test]
+fn diff_ids_must_count_one_per_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout::create(dir.path().join("l")).unwrap();
+    let d = image(&layout);
+    let image = layout.image(&d).unwrap();
+    let mut config = image.config.clone();
+    config.rootfs.diff_ids.pop();
+    let config = layout.put_json(MediaType::ImageConfig, &config).unwrap();
+    let bad = layout
+        .put_json(
+            MediaType::ImageManifest,
+            &oci_image::ImageManifest::new(config, image.manifest.layers),
+        )
+        .unwrap();
+    layout.tag(&bad, "bad").unwrap();
+    let err =
+        layout.unpack("bad", None, &dir.path().join("x"), &ApplyOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("diff_ids"), "{err}");
+}

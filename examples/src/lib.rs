@@ -1,7 +1,12 @@
 //! The commands of the `oci` program, one module each, so that they can be tested and
 //! read on their own. Nothing here is published: it shows how the crates fit together.
 
+pub mod copy;
+pub mod gc;
+pub mod inspect;
+pub mod ls;
 pub mod spec;
+pub mod transport;
 pub mod validate;
 
 /// Why a command failed.

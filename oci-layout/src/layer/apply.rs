@@ -313,12 +313,11 @@ impl<'a> Applier<'a> {
         let path = join(&parts);
         let parent_path = join(&parts[..parts.len() - 1]);
         // An entry at or above the cached directory may change what its path resolves to.
-        if let Some((cached, _)) = &self.cached_parent {
-            if cached.starts_with(&path)
-                && (cached.len() == path.len() || cached[path.len()] == b'/')
-            {
-                self.cached_parent = None;
-            }
+        if let Some((cached, _)) = &self.cached_parent
+            && cached.starts_with(&path)
+            && (cached.len() == path.len() || cached[path.len()] == b'/')
+        {
+            self.cached_parent = None;
         }
         let parent = match self.cached_parent.take() {
             Some((cached, fd)) if cached == parent_path => fd,

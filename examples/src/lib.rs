@@ -5,7 +5,6 @@ pub mod copy;
 pub mod gc;
 pub mod inspect;
 pub mod ls;
-pub mod spec;
 pub mod transport;
 pub mod validate;
 

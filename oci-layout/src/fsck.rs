@@ -170,7 +170,14 @@ impl Layout {
                 }
             }
         }
-        // Hash on every core: blobs are independent.
+        // Hash on every core: blobs are independent. Largest first, so that the longest
+        // hash starts at once and the others fill the remaining cores around it.
+        let mut sized: Vec<(u64, Digest)> = digests
+            .into_iter()
+            .map(|d| (self.blob_size(&d).ok().flatten().unwrap_or(0), d))
+            .collect();
+        sized.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
+        let digests: Vec<Digest> = sized.into_iter().map(|(_, d)| d).collect();
         let queue = Mutex::new(digests.iter());
         let results = Mutex::new(Vec::new());
         let workers =

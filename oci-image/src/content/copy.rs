@@ -1,6 +1,7 @@
 //! Copying a whole graph between two stores.
 
 use std::collections::HashSet;
+use std::sync::Mutex;
 
 use super::walk::{MAX_DEPTH, parse_document};
 use super::{DEFAULT_MAX_DOCUMENT_SIZE, Error, Source, Target};
@@ -32,6 +33,8 @@ pub struct CopyOptions {
     pub include_non_distributable: bool,
     /// Largest manifest or index accepted. Default: [`DEFAULT_MAX_DOCUMENT_SIZE`].
     pub max_document_size: u64,
+    /// How many blobs are copied at once. Default: the number of CPUs (at least 2).
+    pub concurrency: usize,
 }
 
 impl Default for CopyOptions {
@@ -41,6 +44,7 @@ impl Default for CopyOptions {
             referrers: false,
             include_non_distributable: false,
             max_document_size: DEFAULT_MAX_DOCUMENT_SIZE,
+            concurrency: std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
         }
     }
 }
@@ -75,7 +79,7 @@ pub struct CopyStats {
 /// # Errors
 /// The first error of either store; [`Error::NoMatchingPlatform`] if an index has no
 /// manifest for the wanted platform.
-pub fn copy<S: Source + ?Sized, T: Target + ?Sized>(
+pub fn copy<S: Source + Sync + ?Sized, T: Target + Sync + ?Sized>(
     source: &S,
     reference: &str,
     target: &T,
@@ -126,7 +130,7 @@ pub fn select_platform<S: Source + ?Sized>(
 /// # Errors
 /// The first error of either store; [`Error::Document`] for a manifest or index that
 /// does not parse as its descriptor says.
-pub fn copy_graph<S: Source + ?Sized, T: Target + ?Sized>(
+pub fn copy_graph<S: Source + Sync + ?Sized, T: Target + Sync + ?Sized>(
     source: &S,
     target: &T,
     root: &Descriptor,
@@ -138,6 +142,21 @@ pub fn copy_graph<S: Source + ?Sized, T: Target + ?Sized>(
     Ok(copier.stats)
 }
 
+/// Copies one blob: embedded data if the descriptor carries it, else a fetched stream.
+fn copy_blob<S: Source + ?Sized, T: Target + ?Sized>(
+    source: &S,
+    target: &T,
+    blob: &Descriptor,
+) -> Result<(), Error> {
+    if let Some(embedded) = blob.embedded() {
+        let bytes =
+            embedded.map_err(|e| Error::Verify { digest: blob.digest.clone(), source: e })?;
+        return target.push(blob, &mut &bytes[..]);
+    }
+    let mut reader = source.fetch(blob)?;
+    target.push(blob, &mut reader)
+}
+
 struct Copier<'a, S: ?Sized, T: ?Sized> {
     source: &'a S,
     target: &'a T,
@@ -146,7 +165,7 @@ struct Copier<'a, S: ?Sized, T: ?Sized> {
     stats: CopyStats,
 }
 
-impl<S: Source + ?Sized, T: Target + ?Sized> Copier<'_, S, T> {
+impl<S: Source + Sync + ?Sized, T: Target + Sync + ?Sized> Copier<'_, S, T> {
     fn copy(&mut self, descriptor: &Descriptor, depth: usize) -> Result<(), Error> {
         if depth > MAX_DEPTH {
             return Err(Error::Unsupported("manifests nested more than 16 deep"));
@@ -165,9 +184,17 @@ impl<S: Source + ?Sized, T: Target + ?Sized> Copier<'_, S, T> {
         if is_document {
             let bytes = self.source.fetch_bytes(descriptor, self.options.max_document_size)?;
             let document = parse_document(descriptor, &bytes)?;
+            // Documents first (depth first), then this document's other blobs, several
+            // at once: they are independent, and large ones dominate a copy.
+            let mut blobs = Vec::new();
             for child in document.children() {
-                self.copy(child, depth + 1)?;
+                if child.media_type.is_manifest() || child.media_type.is_index() {
+                    self.copy(child, depth + 1)?;
+                } else if self.done.insert(child.digest.clone()) {
+                    blobs.push(child);
+                }
             }
+            self.copy_blobs(&blobs)?;
             self.target.push(descriptor, &mut &bytes[..])?;
             self.count(descriptor);
             if self.options.referrers {
@@ -175,19 +202,51 @@ impl<S: Source + ?Sized, T: Target + ?Sized> Copier<'_, S, T> {
             }
             return Ok(());
         }
-        if descriptor.is_external() && !self.options.include_non_distributable {
-            self.stats.non_distributable_skipped += 1;
-            return Ok(());
+        self.copy_blobs(&[descriptor])
+    }
+
+    /// Copies non-document blobs the caller has claimed in `done`, up to
+    /// `options.concurrency` at a time.
+    fn copy_blobs(&mut self, blobs: &[&Descriptor]) -> Result<(), Error> {
+        let mut work = Vec::new();
+        for &blob in blobs {
+            if blob.is_external() && !self.options.include_non_distributable {
+                self.stats.non_distributable_skipped += 1;
+                continue;
+            }
+            if self.target.exists(blob)? {
+                self.stats.blobs_skipped += 1;
+                continue;
+            }
+            work.push(blob);
         }
-        if let Some(embedded) = descriptor.embedded() {
-            let bytes = embedded
-                .map_err(|source| Error::Verify { digest: descriptor.digest.clone(), source })?;
-            self.target.push(descriptor, &mut &bytes[..])?;
-        } else {
-            let mut reader = self.source.fetch(descriptor)?;
-            self.target.push(descriptor, &mut reader)?;
+        let (source, target) = (self.source, self.target);
+        let queue = Mutex::new(work.iter());
+        let outcome: Mutex<Result<(), Error>> = Mutex::new(Ok(()));
+        let workers = self.options.concurrency.clamp(1, work.len().max(1));
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    loop {
+                        if outcome.lock().map_or(true, |o| o.is_err()) {
+                            return;
+                        }
+                        let next = queue.lock().ok().and_then(|mut q| q.next().copied());
+                        let Some(blob) = next else { return };
+                        if let Err(e) = copy_blob(source, target, blob)
+                            && let Ok(mut o) = outcome.lock()
+                            && o.is_ok()
+                        {
+                            *o = Err(e);
+                        }
+                    }
+                });
+            }
+        });
+        outcome.into_inner().unwrap_or(Ok(()))?;
+        for blob in work {
+            self.count(blob);
         }
-        self.count(descriptor);
         Ok(())
     }
 

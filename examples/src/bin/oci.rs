@@ -1,0 +1,54 @@
+//! `oci`: inspect, validate, unpack and copy OCI images. The interface is a contract
+//! (see the repository's DESIGN): exit 0 on success, 1 on failure with the reason on
+//! stderr, 2 on bad usage.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use oci_examples::{Failure, copy, gc, inspect, ls, validate};
+
+#[derive(Debug, Parser)]
+#[command(name = "oci", version, about = "Inspect, validate, unpack and copy OCI images")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// A JSON summary of an image: descriptor, manifest or index, configuration.
+    Inspect(inspect::Args),
+    /// The tags of a layout, with digests, platforms and sizes.
+    Ls(ls::Args),
+    /// Check a layout whole (blobs, digests, references, documents), or one document
+    /// (`--kind`): every problem, with where it is.
+    Validate(validate::Args),
+    /// Copy an image between layouts, archives and registries, verified.
+    Copy(copy::Args),
+    /// Remove the blobs of a layout that no tag reaches.
+    Gc(gc::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Ls(args) => ls::run(&args),
+        Command::Validate(args) => validate::run(&args),
+        Command::Copy(args) => copy::run(&args),
+        Command::Gc(args) => gc::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Reported) => ExitCode::FAILURE,
+        Err(Failure::Error(e)) => {
+            eprintln!("oci: {e}");
+            let mut source = e.source();
+            while let Some(s) = source {
+                eprintln!("  caused by: {s}");
+                source = s.source();
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

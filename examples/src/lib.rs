@@ -6,6 +6,7 @@ pub mod gc;
 pub mod inspect;
 pub mod ls;
 pub mod transport;
+pub mod unpack;
 pub mod validate;
 
 /// Why a command failed.

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use oci_examples::{Failure, copy, gc, inspect, ls, validate};
+use oci_examples::{Failure, copy, gc, inspect, ls, unpack, validate};
 
 #[derive(Debug, Parser)]
 #[command(name = "oci", version, about = "Inspect, validate, unpack and copy OCI images")]
@@ -25,6 +25,8 @@ enum Command {
     Validate(validate::Args),
     /// Copy an image between layouts, archives and registries, verified.
     Copy(copy::Args),
+    /// Unpack an image into a root filesystem, every layer verified, all or nothing.
+    Unpack(unpack::Args),
     /// Remove the blobs of a layout that no tag reaches.
     Gc(gc::Args),
 }
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         Command::Ls(args) => ls::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Copy(args) => copy::run(&args),
+        Command::Unpack(args) => unpack::run(&args),
         Command::Gc(args) => gc::run(&args),
     };
     match result {

@@ -1,0 +1,130 @@
+//! The `oci` program as other tools call it: arguments, output and exit codes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use oci_image::{Digest, ImageConfiguration, MediaType};
+use oci_layout::Layout;
+
+const CONFORMANCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../conformance");
+
+fn oci(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_oci")).args(args).output().unwrap()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap()
+}
+
+fn tar_with(name: &str, content: &[u8]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(content.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, name, content).unwrap();
+    b.into_inner().unwrap()
+}
+
+/// A layout with one tagged single-layer image for this machine's platform.
+fn layout(dir: &Path) -> Layout {
+    let layout = Layout::create(dir).unwrap();
+    let tar = tar_with("hello.txt", b"hello");
+    let layer = layout.put_bytes(MediaType::ImageLayer, &tar).unwrap();
+    let host = oci_image::Platform::host();
+    let mut config = ImageConfiguration::new(host.os.as_str(), host.architecture.as_str());
+    config.rootfs.diff_ids.push(Digest::sha256(&tar));
+    let image = layout.write_image(&config, vec![layer], Default::default()).unwrap();
+    layout.tag(&image, "v1").unwrap();
+    layout
+}
+
+#[test]
+fn validate_documents_exit_codes() {
+    let valid = format!("{CONFORMANCE}/image-spec/examples/manifest-L116-manifest.json");
+    let o = oci(&["validate", "--kind", "manifest", &valid]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let invalid = format!("{CONFORMANCE}/image-spec/cases/config/09-invalid-env-is-invalid.json");
+    let o = oci(&["validate", "--kind", "config", &invalid, "--json"]);
+    assert_eq!(code(&o), 1);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["violations"][0]["path"], "$.config.Env[0]");
+    assert_eq!(code(&oci(&["validate", "--kind", "nonsense", &valid])), 2);
+    assert_eq!(code(&oci(&["frobnicate"])), 2);
+    let o = oci(&["validate", "--kind", "manifest", "/nonexistent/file"]);
+    assert_eq!(code(&o), 1);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read"));
+}
+
+#[test]
+fn layout_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let layout = layout(&path);
+    let l = format!("oci:{}", path.display());
+
+    let o = oci(&["ls", &l, "--json"]);
+    assert_eq!(code(&o), 0);
+    let ls: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(ls[0]["ref"], "v1");
+
+    let o = oci(&["inspect", &format!("{l}:v1")]);
+    assert_eq!(code(&o), 0);
+    let inspect: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        inspect["descriptor"]["digest"],
+        layout.resolve("v1", None).unwrap().digest.as_str()
+    );
+    let raw = oci(&["inspect", &format!("{l}:v1"), "--raw"]);
+    assert_eq!(Digest::sha256(&raw.stdout), layout.resolve("v1", None).unwrap().digest);
+
+    assert_eq!(code(&oci(&["validate", &l])), 0);
+
+    // Copies through every local transport, back to a layout, keep the image.
+    let archive = dir.path().join("a.tar");
+    let docker = dir.path().join("d.tar");
+    for (from, to) in [
+        (format!("{l}:v1"), format!("oci-archive:{}:v1", archive.display())),
+        (
+            format!("oci-archive:{}:v1", archive.display()),
+            format!("oci:{}/b:v2", dir.path().display()),
+        ),
+        (format!("{l}:v1"), format!("docker-archive:{}:example/app:v1", docker.display())),
+        (
+            format!("docker-archive:{}", docker.display()),
+            format!("oci:{}/c:v3", dir.path().display()),
+        ),
+    ] {
+        let o = oci(&["copy", &from, &to]);
+        assert_eq!(code(&o), 0, "{from} -> {to}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let b = Layout::open(dir.path().join("b")).unwrap();
+    assert_eq!(b.resolve("v2", None).unwrap().digest, layout.resolve("v1", None).unwrap().digest);
+    let c = Layout::open(dir.path().join("c")).unwrap();
+    assert_eq!(c.image(&c.resolve("v3", None).unwrap()).unwrap().config.rootfs.diff_ids.len(), 1);
+
+    // Unpack, all or nothing.
+    let rootfs = dir.path().join("rootfs");
+    let o = oci(&["unpack", &format!("{l}:v1"), rootfs.to_str().unwrap(), "--rootless"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(rootfs.join("hello.txt")).unwrap(), b"hello");
+    let o = oci(&["unpack", &format!("{l}:v1"), rootfs.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "a non-empty destination is refused");
+
+    // gc removes what no tag reaches; a damaged blob makes validate fail with exit 1.
+    layout.put_bytes(MediaType::ImageLayer, b"stray").unwrap();
+    let o = oci(&["gc", &l, "--json"]);
+    assert_eq!(code(&o), 0);
+    let gc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(gc["removed"].as_array().unwrap().len(), 1);
+    let config = layout.image(&layout.resolve("v1", None).unwrap()).unwrap().manifest.config;
+    std::fs::write(path.join("blobs/sha256").join(config.digest.encoded()), b"{}").unwrap();
+    let o = oci(&["validate", &l]);
+    assert_eq!(code(&o), 1);
+    assert!(String::from_utf8_lossy(&o.stderr).contains(config.digest.as_str()));
+
+    assert_eq!(code(&oci(&["ls", "not-a-transport"])), 2);
+    assert_eq!(code(&oci(&["ls", &format!("oci:{}/missing", dir.path().display())])), 1);
+}

@@ -85,6 +85,9 @@ pub enum Error {
     /// A document that cannot be used for the requested operation.
     #[error("{0}")]
     Invalid(String),
+    /// A layer could not be created or applied.
+    #[error(transparent)]
+    Layer(#[from] crate::layer::LayerError),
     /// An error from a content operation across stores.
     #[error(transparent)]
     Content(Box<oci_image::content::Error>),

@@ -288,6 +288,30 @@ impl Layout {
         result
     }
 
+    /// Writes the layer of directory `dir` (or of its difference from `lower`) into the
+    /// layout as a blob, the descriptor and diff_id computed in the same pass; see
+    /// [`crate::layer::create`].
+    ///
+    /// # Errors
+    /// [`Error::Layer`] for a file that cannot be read, [`Error::Io`].
+    pub fn put_layer(
+        &self,
+        dir: &Path,
+        lower: Option<&Path>,
+        options: &crate::layer::CreateOptions,
+    ) -> Result<crate::layer::CreatedLayer, Error> {
+        let mut created = None;
+        self.write_blob(Some(Algorithm::Sha256), false, |file| {
+            let mut out = io::BufWriter::with_capacity(COPY_BUFFER, file);
+            let layer = crate::layer::create(dir, lower, &mut out, options)?;
+            out.flush().map_err(Error::io("write", "layer"))?;
+            let digest = layer.descriptor.digest.clone();
+            created = Some(layer);
+            Ok(digest)
+        })?;
+        created.ok_or_else(|| Error::Invalid("no layer written".into()))
+    }
+
     /// Stores `bytes` as a blob and returns its descriptor.
     ///
     /// # Errors

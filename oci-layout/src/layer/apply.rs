@@ -142,7 +142,10 @@ struct Applier<'a> {
     cached_parent: Option<(Vec<u8>, OwnedFd)>,
 }
 
-fn io_err<'p>(path: &'p [u8], action: &'static str) -> impl FnOnce(io::Error) -> LayerError + 'p {
+pub(super) fn io_err<'p>(
+    path: &'p [u8],
+    action: &'static str,
+) -> impl FnOnce(io::Error) -> LayerError + 'p {
     move |source| LayerError::Io {
         action,
         path: String::from_utf8_lossy(path).into_owned(),

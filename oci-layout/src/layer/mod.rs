@@ -41,8 +41,11 @@
 //!   digests, and a media type that contradicts the stream's magic bytes are errors.
 
 mod apply;
+mod create;
 mod root;
 mod tar;
+
+pub use create::{CreateOptions, CreatedLayer, create};
 
 use std::io::{self, Read};
 use std::path::Path;

@@ -3,6 +3,7 @@
 
 mod archive;
 mod concurrency;
+mod create;
 mod fsck;
 mod gc;
 mod interop;

@@ -5,6 +5,7 @@ pub mod copy;
 pub mod gc;
 pub mod inspect;
 pub mod ls;
+pub mod pack;
 pub mod transport;
 pub mod unpack;
 pub mod validate;

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use oci_examples::{Failure, copy, gc, inspect, ls, unpack, validate};
+use oci_examples::{Failure, copy, gc, inspect, ls, pack, unpack, validate};
 
 #[derive(Debug, Parser)]
 #[command(name = "oci", version, about = "Inspect, validate, unpack and copy OCI images")]
@@ -27,6 +27,8 @@ enum Command {
     Copy(copy::Args),
     /// Unpack an image into a root filesystem, every layer verified, all or nothing.
     Unpack(unpack::Args),
+    /// Pack a directory into an image (or a layer on top of a base image).
+    Pack(pack::Args),
     /// Remove the blobs of a layout that no tag reaches.
     Gc(gc::Args),
 }
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::Copy(args) => copy::run(&args),
         Command::Unpack(args) => unpack::run(&args),
+        Command::Pack(args) => pack::run(&args),
         Command::Gc(args) => gc::run(&args),
     };
     match result {

@@ -98,7 +98,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             let lower = temp.path().join("rootfs");
             let mut apply = ApplyOptions::default();
             apply.rootless = !rustix::process::geteuid().is_root();
-            base_layout.unpack(&base_image.digest.to_string(), None, &lower, &apply)?;
+            base_layout.unpack(base_image.digest.as_str(), None, &lower, &apply)?;
             let created = layout.put_layer(&args.dir, Some(&lower), &options)?;
             layout.append_layer(&base_image, created.descriptor, created.diff_id, history)?
         }

@@ -6,6 +6,7 @@ pub mod gc;
 pub mod inspect;
 pub mod ls;
 pub mod pack;
+pub mod spec;
 pub mod transport;
 pub mod unpack;
 pub mod validate;

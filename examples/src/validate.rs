@@ -37,6 +37,12 @@ pub enum Kind {
     Descriptor,
     /// The `oci-layout` file of an image layout.
     Layout,
+    /// A runtime config.json.
+    RuntimeConfig,
+    /// A runtime state document.
+    State,
+    /// A runtime features document.
+    Features,
 }
 
 /// One problem with a document: its JSON path (or `$` for the whole) and what is wrong.
@@ -47,6 +53,14 @@ fn image<T: serde::de::DeserializeOwned>(
     validate: impl Fn(&T) -> Vec<oci_image::Violation>,
 ) -> Result<Vec<Problem>, serde_json::Error> {
     let value: T = oci_image::json::from_slice(bytes)?;
+    Ok(validate(&value).into_iter().map(|v| (v.path, v.message)).collect())
+}
+
+fn runtime<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    validate: impl Fn(&T) -> Vec<oci_runtime_spec::Violation>,
+) -> Result<Vec<Problem>, serde_json::Error> {
+    let value: T = oci_runtime_spec::from_slice(bytes)?;
     Ok(validate(&value).into_iter().map(|v| (v.path, v.message)).collect())
 }
 
@@ -61,6 +75,9 @@ pub fn check(kind: Kind, bytes: &[u8]) -> Vec<Problem> {
         Kind::Config => image(bytes, oci_image::ImageConfiguration::validate),
         Kind::Descriptor => image(bytes, oci_image::Descriptor::validate),
         Kind::Layout => image(bytes, oci_image::ImageLayout::validate),
+        Kind::RuntimeConfig => runtime(bytes, oci_runtime_spec::Spec::validate),
+        Kind::State => runtime(bytes, oci_runtime_spec::State::validate),
+        Kind::Features => runtime(bytes, oci_runtime_spec::Features::validate),
     };
     result.unwrap_or_else(|e| vec![("$".to_owned(), format!("does not parse: {e}"))])
 }

@@ -128,3 +128,28 @@ fn layout_commands() {
     assert_eq!(code(&oci(&["ls", "not-a-transport"])), 2);
     assert_eq!(code(&oci(&["ls", &format!("oci:{}/missing", dir.path().display())])), 1);
 }
+
+#[test]
+fn spec_and_runtime_documents() {
+    let o = oci(&["spec"]);
+    assert_eq!(code(&o), 0);
+    let ours: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let runc =
+        Command::new("runc").arg("spec").current_dir(dir.path()).output().unwrap_or_else(|e| {
+            panic!("cannot run `runc` ({e}): install it (apt-get install runc) to run this test")
+        });
+    assert!(runc.status.success());
+    let mut theirs: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("config.json")).unwrap()).unwrap();
+    theirs["ociVersion"] = ours["ociVersion"].clone();
+    assert_eq!(ours, theirs);
+    let config = dir.path().join("config.json");
+    std::fs::write(&config, &o.stdout).unwrap();
+    assert_eq!(code(&oci(&["validate", "--kind", "runtime-config", config.to_str().unwrap()])), 0);
+    let state = format!("{CONFORMANCE}/runtime-spec/schema/test/state/good/spec-example.json");
+    assert_eq!(code(&oci(&["validate", "--kind", "state", &state])), 0);
+    let bad =
+        format!("{CONFORMANCE}/runtime-spec/schema/test/features/bad/missing-ociVersionMax.json");
+    assert_eq!(code(&oci(&["validate", "--kind", "features", &bad])), 1);
+}

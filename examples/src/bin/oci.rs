@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use oci_examples::{Failure, copy, gc, inspect, ls, pack, unpack, validate};
+use oci_examples::{Failure, copy, gc, inspect, ls, pack, spec, unpack, validate};
 
 #[derive(Debug, Parser)]
 #[command(name = "oci", version, about = "Inspect, validate, unpack and copy OCI images")]
@@ -31,6 +31,8 @@ enum Command {
     Pack(pack::Args),
     /// Remove the blobs of a layout that no tag reaches.
     Gc(gc::Args),
+    /// Print the default runtime config.json (that of `runc spec`).
+    Spec(spec::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Command::Unpack(args) => unpack::run(&args),
         Command::Pack(args) => pack::run(&args),
         Command::Gc(args) => gc::run(&args),
+        Command::Spec(args) => spec::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,86 @@
+//! Typed, validated and lossless documents of the
+//! [OCI runtime-spec](https://github.com/opencontainers/runtime-spec/blob/v1.2.1/spec.md):
+//! the bundle's `config.json` ([`Spec`]), a container's [`State`] with its lifecycle, and
+//! a runtime's [`Features`].
+//!
+//! - **Lenient parsing, strict validation.** Values that arrive over the wire as open sets
+//!   (capabilities, namespace types, seccomp actions and architectures, mount options)
+//!   parse whatever they hold, so a new kernel capability never breaks a runtime; each
+//!   document's `validate()` reports every broken MUST, and unknown values, with its JSON
+//!   path.
+//! - **Lossless.** Unknown fields are kept in `extra` maps; duplicate JSON keys are an
+//!   error (CVE-2014-8179); maps serialise sorted.
+//! - **Defaults that match runc.** [`Spec::default`] is `runc spec` and
+//!   [`Spec::rootless`] `runc spec --rootless`, but for `ociVersion`, which is [`VERSION`].
+//!
+//! This crate holds data and rules only: it runs no container (that is a runtime's job)
+//! and reads no bundle from disk.
+//!
+//! # Example
+//!
+//! ```
+//! # fn main() -> Result<(), serde_json::Error> {
+//! use oci_runtime_spec::{Mount, Spec};
+//!
+//! // A container running `echo ok` with a read-only bind mount.
+//! let mut spec = Spec::default();
+//! if let Some(process) = &mut spec.process {
+//!     process.args = vec!["/bin/sh".into(), "-c".into(), "echo ok".into()];
+//!     process.terminal = Some(false);
+//! }
+//! spec.mounts.push(Mount::new("/data", "bind", "/srv/data", &["rbind", "ro"]));
+//! assert!(spec.validate().is_empty());
+//!
+//! let json = serde_json::to_string_pretty(&spec)?;
+//! let back: Spec = serde_json::from_str(&json)?;
+//! assert_eq!(back, spec);
+//!
+//! // Relative mount destinations break a MUST of config.md.
+//! spec.mounts.push(Mount::new("relative", "tmpfs", "tmpfs", &[]));
+//! assert_eq!(spec.validate()[0].path, "$.mounts[8].destination");
+//! # Ok(()) }
+//! ```
+//!
+//! # Types
+//!
+//! | type | spec |
+//! | --- | --- |
+//! | [`Spec`], [`Process`], [`Root`], [`Mount`], [`Hooks`], [`Linux`] and its parts | config.md, config-linux.md |
+//! | [`platform`] | config-windows.md, config-solaris.md, config-vm.md, config-zos.md, config-freebsd.md |
+//! | [`State`], [`Status`], [`Operation`] | runtime.md (state and lifecycle) |
+//! | [`Features`] | features.md, features-linux.md |
+//! | [`Violation`] | what `validate()` reports |
+//!
+//! # Parsing
+//!
+//! Use `serde_json::from_slice` (or [`from_slice`]): the types themselves reject duplicate
+//! keys.
+
+mod config;
+mod features;
+mod json;
+pub mod platform;
+mod state;
+mod validate;
+
+pub use config::{
+    Capabilities, ConsoleSize, Cpu, Device, DeviceCgroup, ExecCpuAffinity, Extra, Hook, Hooks,
+    HugepageLimit, IdMapping, IntelRdt, IoPriority, Linux, Memory, MemoryPolicy, Mount, Namespace,
+    NetDevice, Personality, Pids, Process, Rdma, Resources, Rlimit, Root, Scheduler, Seccomp, Spec,
+    Syscall, SyscallArg, TimeOffset, User,
+};
+pub use features::{Features, LinuxFeatures};
+pub use state::{IllegalTransition, Operation, State, Status};
+pub use validate::{KNOWN_CAPABILITIES, Violation};
+
+/// The runtime-spec version this crate implements, written as `ociVersion` by
+/// [`Spec::default`].
+pub const VERSION: &str = "1.2.1";
+
+/// Parses a document from JSON bytes; duplicate keys anywhere are an error.
+///
+/// # Errors
+/// A [`serde_json::Error`] with the line and column of the first problem.
+pub fn from_slice<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
+    serde_json::from_slice(bytes)
+}

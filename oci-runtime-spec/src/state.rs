@@ -1,0 +1,146 @@
+//! The state of a container and its lifecycle, runtime-spec
+//! [`runtime.md`](https://github.com/opencontainers/runtime-spec/blob/v1.2.1/runtime.md).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Extra;
+use crate::json;
+
+/// The state a runtime reports for a container (`state` operation).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct State {
+    /// REQUIRED. The runtime-spec version.
+    pub oci_version: String,
+    /// REQUIRED. The container's ID, unique on this host.
+    pub id: String,
+    /// REQUIRED. The runtime state.
+    pub status: Status,
+    /// REQUIRED when `created` or `running` (on Linux). The container process's PID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    /// REQUIRED. Absolute path of the bundle.
+    pub bundle: String,
+    /// OPTIONAL. The configuration's annotations.
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "json::strict_map"
+    )]
+    pub annotations: BTreeMap<String, String>,
+    /// Fields this crate does not know, kept.
+    #[serde(flatten, deserialize_with = "json::extra")]
+    pub extra: Extra,
+}
+
+/// A container's runtime status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[allow(clippy::exhaustive_enums)]
+pub enum Status {
+    /// Being created (`create` has not finished).
+    Creating,
+    /// Created: the environment exists, the user program has not been run.
+    Created,
+    /// The user program is running.
+    Running,
+    /// The process has exited.
+    Stopped,
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Creating => "creating",
+            Self::Created => "created",
+            Self::Running => "running",
+            Self::Stopped => "stopped",
+        })
+    }
+}
+
+/// A lifecycle operation of runtime.md § Operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(clippy::exhaustive_enums)]
+pub enum Operation {
+    /// `create <id> <bundle>`.
+    Create,
+    /// `start <id>`.
+    Start,
+    /// `kill <id> <signal>`.
+    Kill,
+    /// `delete <id>`.
+    Delete,
+    /// The container process exits (not an operation a caller asks for).
+    ProcessExit,
+}
+
+/// An operation that is not allowed in the container's current status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{operation:?} is not allowed on a container that is {from}")]
+pub struct IllegalTransition {
+    /// The status the container was in.
+    pub from: Status,
+    /// The operation asked for.
+    pub operation: Operation,
+}
+
+impl Status {
+    /// The status an operation leads to, or why it is not allowed (runtime.md):
+    /// `start` only on a `created` container; `kill` only on `created` or `running`;
+    /// `delete` only on `stopped`; the process exit moves `created`/`running` to
+    /// `stopped`. `create` makes a new container and so applies to none.
+    ///
+    /// ```
+    /// use oci_runtime_spec::{Operation, Status};
+    /// assert_eq!(Status::Created.apply(Operation::Start), Ok(Some(Status::Running)));
+    /// assert_eq!(Status::Stopped.apply(Operation::Delete), Ok(None)); // gone
+    /// assert!(Status::Running.apply(Operation::Delete).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`IllegalTransition`] for an operation the spec forbids in this status.
+    pub fn apply(self, operation: Operation) -> Result<Option<Self>, IllegalTransition> {
+        use Operation::*;
+        use Status::*;
+        let next = match (self, operation) {
+            (Creating, ProcessExit) => Some(Stopped),
+            (Creating, Kill) => Some(Creating),
+            (Created, Start) => Some(Running),
+            (Created | Running, Kill) => Some(self),
+            (Created | Running, ProcessExit) => Some(Stopped),
+            // Deleting a stopped container removes it: no status remains.
+            (Stopped, Delete) => None,
+            _ => return Err(IllegalTransition { from: self, operation }),
+        };
+        Ok(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifecycle() {
+        use Operation::*;
+        assert_eq!(Status::Created.apply(Start), Ok(Some(Status::Running)));
+        assert_eq!(Status::Running.apply(ProcessExit), Ok(Some(Status::Stopped)));
+        assert_eq!(Status::Stopped.apply(Delete), Ok(None));
+        assert_eq!(Status::Running.apply(Kill), Ok(Some(Status::Running)));
+        for (from, op) in [
+            (Status::Running, Start),
+            (Status::Stopped, Start),
+            (Status::Stopped, Kill),
+            (Status::Running, Delete),
+            (Status::Created, Delete),
+            (Status::Created, Create),
+        ] {
+            assert_eq!(from.apply(op), Err(IllegalTransition { from, operation: op }));
+        }
+    }
+}

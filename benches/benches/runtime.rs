@@ -2,7 +2,7 @@
 //! serialising likewise.
 //!
 //! `cargo bench -p oci-benches --bench runtime` prints the side-by-side ratios first.
-#![allow(missing_docs)] // criterion_group! generates an undocumented function
+#![allow(missing_docs, clippy::expect_used)] // criterion_group! makes an undocumented fn; fixtures are known to parse
 
 use std::hint::black_box;
 

@@ -1,7 +1,9 @@
 //! The commands of the `oci` program, one module each, so that they can be tested and
 //! read on their own. Nothing here is published: it shows how the crates fit together.
 
+pub mod bundle;
 pub mod copy;
+pub mod demo;
 pub mod gc;
 pub mod inspect;
 pub mod ls;

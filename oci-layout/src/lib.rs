@@ -56,6 +56,7 @@
 
 pub mod archive;
 mod build;
+pub mod bundle;
 mod error;
 mod fs;
 mod fsck;
@@ -65,6 +66,7 @@ mod store;
 mod unpack;
 
 pub use build::Image;
+pub use bundle::BundleReport;
 pub use error::Error;
 pub use fsck::{FsckReport, Problem};
 pub use gc::{GcOptions, GcReport};

@@ -40,7 +40,7 @@ pub enum UnpackError {
     Destination(PathBuf),
 }
 
-fn staging_dir(dest: &Path) -> Result<PathBuf, UnpackError> {
+pub(crate) fn staging_dir(dest: &Path) -> Result<PathBuf, UnpackError> {
     let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = dest
         .file_name()

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use oci_examples::{Failure, copy, gc, inspect, ls, pack, spec, unpack, validate};
+use oci_examples::{Failure, bundle, copy, demo, gc, inspect, ls, pack, spec, unpack, validate};
 
 #[derive(Debug, Parser)]
 #[command(name = "oci", version, about = "Inspect, validate, unpack and copy OCI images")]
@@ -27,6 +27,10 @@ enum Command {
     Copy(copy::Args),
     /// Unpack an image into a root filesystem, every layer verified, all or nothing.
     Unpack(unpack::Args),
+    /// Make a runtime bundle: rootfs/ and a config.json converted from the image.
+    Bundle(bundle::Args),
+    /// Build a sample image here, unpack it into a bundle, check both, say what happened.
+    Demo(demo::Args),
     /// Pack a directory into an image (or a layer on top of a base image).
     Pack(pack::Args),
     /// Remove the blobs of a layout that no tag reaches.
@@ -43,6 +47,8 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::Copy(args) => copy::run(&args),
         Command::Unpack(args) => unpack::run(&args),
+        Command::Bundle(args) => bundle::run(&args),
+        Command::Demo(args) => demo::run(&args),
         Command::Pack(args) => pack::run(&args),
         Command::Gc(args) => gc::run(&args),
         Command::Spec(args) => spec::run(&args),

@@ -47,6 +47,11 @@ mod tar;
 
 pub use create::{CreateOptions, CreatedLayer, create};
 
+/// Opens a root directory for confined resolution (for reading files of a rootfs).
+pub(crate) fn root_dir(path: &Path) -> io::Result<root::Root> {
+    root::Root::open(path)
+}
+
 use std::io::{self, Read};
 use std::path::Path;
 

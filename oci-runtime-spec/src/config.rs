@@ -21,116 +21,127 @@ pub type Extra = Map<String, Value>;
 ///
 /// [`Spec::default`] is exactly what `runc spec` writes (but for `ociVersion`, which is
 /// [`crate::VERSION`]), and [`Spec::rootless`] what `runc spec --rootless` writes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Spec {
     /// REQUIRED. The runtime-spec version (SemVer 2.0.0).
     pub oci_version: String,
     /// OPTIONAL. The container's root filesystem (REQUIRED except on Windows).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub root: Option<Root>,
     /// OPTIONAL. Additional mounts, in order.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mounts: Vec<Mount>,
     /// OPTIONAL. The container process (REQUIRED when `start` is called).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub process: Option<Process>,
     /// OPTIONAL. The container's host name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,
     /// OPTIONAL. The container's NIS domain name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub domainname: Option<String>,
     /// OPTIONAL. Lifecycle hooks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hooks: Option<Hooks>,
     /// OPTIONAL. Arbitrary metadata.
-    #[serde(
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "json::strict_map"
-    )]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
     /// OPTIONAL. Linux-specific configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub linux: Option<Linux>,
     /// OPTIONAL. Solaris-specific configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub solaris: Option<Solaris>,
     /// OPTIONAL. Windows-specific configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub windows: Option<Windows>,
     /// OPTIONAL. Configuration for virtual-machine-based containers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vm: Option<Vm>,
     /// OPTIONAL. z/OS-specific configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zos: Option<Zos>,
     /// OPTIONAL. FreeBSD-specific configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub freebsd: Option<FreeBsd>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
 
+json::deserialize_object!(Spec, "Spec", {
+    oci_version: "ociVersion" => String, std::convert::identity, req;
+    root: "root" => Option<Root>, std::convert::identity, opt;
+    mounts: "mounts" => json::NullAsEmpty<Mount>, |w: json::NullAsEmpty<Mount>| w.0, opt;
+    process: "process" => Option<Process>, std::convert::identity, opt;
+    hostname: "hostname" => Option<String>, std::convert::identity, opt;
+    domainname: "domainname" => Option<String>, std::convert::identity, opt;
+    hooks: "hooks" => Option<Hooks>, std::convert::identity, opt;
+    annotations: "annotations" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
+    linux: "linux" => Option<Linux>, std::convert::identity, opt;
+    solaris: "solaris" => Option<Solaris>, std::convert::identity, opt;
+    windows: "windows" => Option<Windows>, std::convert::identity, opt;
+    vm: "vm" => Option<Vm>, std::convert::identity, opt;
+    zos: "zos" => Option<Zos>, std::convert::identity, opt;
+    freebsd: "freebsd" => Option<FreeBsd>, std::convert::identity, opt;
+});
+
 /// The container's root filesystem.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Root {
     /// REQUIRED. The path to the root filesystem, absolute or relative to the bundle.
     pub path: String,
     /// OPTIONAL. Whether the root filesystem is read-only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub readonly: Option<bool>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
 
+json::deserialize_object!(Root, "Root", {
+    path: "path" => String, std::convert::identity, req;
+    readonly: "readonly" => Option<bool>, std::convert::identity, opt;
+});
+
 /// A mount.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Mount {
     /// REQUIRED. Where to mount, inside the container (absolute on Linux).
     pub destination: String,
     /// OPTIONAL. The file system type (`proc`, `tmpfs`, `bind`, ...).
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub typ: Option<String>,
     /// OPTIONAL. What to mount: a device, a path, or a name for pseudo file systems.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// OPTIONAL. Mount options (an open set: `ro`, `nosuid`, `mode=755`, ...).
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
     /// OPTIONAL. User ID mappings of an idmapped mount.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub uid_mappings: Vec<IdMapping>,
     /// OPTIONAL. Group ID mappings of an idmapped mount.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub gid_mappings: Vec<IdMapping>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
+
+json::deserialize_object!(Mount, "Mount", {
+    destination: "destination" => String, std::convert::identity, req;
+    typ: "type" => Option<String>, std::convert::identity, opt;
+    source: "source" => Option<String>, std::convert::identity, opt;
+    options: "options" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
+    uid_mappings: "uidMappings" => json::NullAsEmpty<IdMapping>, |w: json::NullAsEmpty<IdMapping>| w.0, opt;
+    gid_mappings: "gidMappings" => json::NullAsEmpty<IdMapping>, |w: json::NullAsEmpty<IdMapping>| w.0, opt;
+});
 
 impl Mount {
     /// A mount of `source` (of type `typ`) at `destination` with `options`.
@@ -167,73 +178,80 @@ impl IdMapping {
 }
 
 /// The container process.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Process {
     /// OPTIONAL. Whether a terminal is attached.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub terminal: Option<bool>,
     /// OPTIONAL. The terminal's size.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub console_size: Option<ConsoleSize>,
     /// The user the process runs as (REQUIRED on POSIX platforms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<User>,
     /// OPTIONAL (REQUIRED on Linux). The command and its arguments.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
     /// OPTIONAL, Windows. The full command line.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_line: Option<String>,
     /// OPTIONAL. Environment, `KEY=value`.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<String>,
     /// REQUIRED. Working directory, absolute.
     pub cwd: String,
     /// OPTIONAL. Capability sets (names are an open set: `CAP_...`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Capabilities>,
     /// OPTIONAL. Resource limits.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rlimits: Vec<Rlimit>,
     /// OPTIONAL. AppArmor profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub apparmor_profile: Option<String>,
     /// OPTIONAL. SELinux label of the process.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub selinux_label: Option<String>,
     /// OPTIONAL. Whether to set `no_new_privs`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub no_new_privileges: Option<bool>,
     /// OPTIONAL. `oom_score_adj`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oom_score_adj: Option<i64>,
     /// OPTIONAL. Scheduling policy (`sched_setattr`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduler: Option<Scheduler>,
     /// OPTIONAL. I/O priority (`ioprio_set`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub io_priority: Option<IoPriority>,
     /// OPTIONAL. CPU affinity of processes started by `exec`.
-    #[serde(default, rename = "execCPUAffinity", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "execCPUAffinity", skip_serializing_if = "Option::is_none")]
     pub exec_cpu_affinity: Option<ExecCpuAffinity>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
+
+json::deserialize_object!(Process, "Process", {
+    terminal: "terminal" => Option<bool>, std::convert::identity, opt;
+    console_size: "consoleSize" => Option<ConsoleSize>, std::convert::identity, opt;
+    user: "user" => Option<User>, std::convert::identity, opt;
+    args: "args" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
+    command_line: "commandLine" => Option<String>, std::convert::identity, opt;
+    env: "env" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
+    cwd: "cwd" => String, std::convert::identity, req;
+    capabilities: "capabilities" => Option<Capabilities>, std::convert::identity, opt;
+    rlimits: "rlimits" => json::NullAsEmpty<Rlimit>, |w: json::NullAsEmpty<Rlimit>| w.0, opt;
+    apparmor_profile: "apparmorProfile" => Option<String>, std::convert::identity, opt;
+    selinux_label: "selinuxLabel" => Option<String>, std::convert::identity, opt;
+    no_new_privileges: "noNewPrivileges" => Option<bool>, std::convert::identity, opt;
+    oom_score_adj: "oomScoreAdj" => Option<i64>, std::convert::identity, opt;
+    scheduler: "scheduler" => Option<Scheduler>, std::convert::identity, opt;
+    io_priority: "ioPriority" => Option<IoPriority>, std::convert::identity, opt;
+    exec_cpu_affinity: "execCPUAffinity" => Option<ExecCpuAffinity>, std::convert::identity, opt;
+});
 
 /// A terminal size.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,57 +264,67 @@ pub struct ConsoleSize {
 }
 
 /// The user of the process.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct User {
     /// REQUIRED on POSIX. User ID in the container.
-    #[serde(default)]
     pub uid: u32,
     /// REQUIRED on POSIX. Group ID in the container.
-    #[serde(default)]
     pub gid: u32,
     /// OPTIONAL. File mode creation mask.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub umask: Option<u32>,
     /// OPTIONAL. Additional group IDs.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub additional_gids: Vec<u32>,
     /// OPTIONAL, Windows. User name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
 
+json::deserialize_object!(User, "User", {
+    uid: "uid" => u32, std::convert::identity, opt;
+    gid: "gid" => u32, std::convert::identity, opt;
+    umask: "umask" => Option<u32>, std::convert::identity, opt;
+    additional_gids: "additionalGids" => json::NullAsEmpty<u32>, |w: json::NullAsEmpty<u32>| w.0, opt;
+    username: "username" => Option<String>, std::convert::identity, opt;
+});
+
 /// Capability sets.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Capabilities {
     /// OPTIONAL. The bounding set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bounding: Option<Vec<String>>,
     /// OPTIONAL. The effective set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub effective: Option<Vec<String>>,
     /// OPTIONAL. The inheritable set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inheritable: Option<Vec<String>>,
     /// OPTIONAL. The permitted set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub permitted: Option<Vec<String>>,
     /// OPTIONAL. The ambient set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ambient: Option<Vec<String>>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
+
+json::deserialize_object!(Capabilities, "Capabilities", {
+    bounding: "bounding" => Option<Vec<String>>, std::convert::identity, opt;
+    effective: "effective" => Option<Vec<String>>, std::convert::identity, opt;
+    inheritable: "inheritable" => Option<Vec<String>>, std::convert::identity, opt;
+    permitted: "permitted" => Option<Vec<String>>, std::convert::identity, opt;
+    ambient: "ambient" => Option<Vec<String>>, std::convert::identity, opt;
+});
 
 /// A resource limit.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -365,56 +393,41 @@ pub struct ExecCpuAffinity {
 }
 
 /// Lifecycle hooks.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Hooks {
     /// DEPRECATED. Run after the environment is created, before pivot_root.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub prestart: Vec<Hook>,
     /// Run in the runtime namespace after the environment is created.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub create_runtime: Vec<Hook>,
     /// Run in the container namespace after the environment is created.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub create_container: Vec<Hook>,
     /// Run in the container before the user process.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub start_container: Vec<Hook>,
     /// Run after the user process starts.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub poststart: Vec<Hook>,
     /// Run after the container is deleted.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub poststop: Vec<Hook>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
+
+json::deserialize_object!(Hooks, "Hooks", {
+    prestart: "prestart" => json::NullAsEmpty<Hook>, |w: json::NullAsEmpty<Hook>| w.0, opt;
+    create_runtime: "createRuntime" => json::NullAsEmpty<Hook>, |w: json::NullAsEmpty<Hook>| w.0, opt;
+    create_container: "createContainer" => json::NullAsEmpty<Hook>, |w: json::NullAsEmpty<Hook>| w.0, opt;
+    start_container: "startContainer" => json::NullAsEmpty<Hook>, |w: json::NullAsEmpty<Hook>| w.0, opt;
+    poststart: "poststart" => json::NullAsEmpty<Hook>, |w: json::NullAsEmpty<Hook>| w.0, opt;
+    poststop: "poststop" => json::NullAsEmpty<Hook>, |w: json::NullAsEmpty<Hook>| w.0, opt;
+});
 
 /// One hook.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -442,101 +455,85 @@ pub struct Hook {
 }
 
 /// Linux-specific configuration.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Linux {
     /// OPTIONAL. Namespaces to create or join.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub namespaces: Vec<Namespace>,
     /// OPTIONAL. User namespace UID mappings.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub uid_mappings: Vec<IdMapping>,
     /// OPTIONAL. User namespace GID mappings.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub gid_mappings: Vec<IdMapping>,
     /// OPTIONAL. Time namespace offsets (`boottime`, `monotonic`).
-    #[serde(
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "json::strict_map"
-    )]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub time_offsets: BTreeMap<String, TimeOffset>,
     /// OPTIONAL. Devices to create in the container.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<Device>,
     /// OPTIONAL. Network devices to move into the container, by host name.
-    #[serde(
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "json::strict_map"
-    )]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub net_devices: BTreeMap<String, NetDevice>,
     /// OPTIONAL. The cgroup path.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroups_path: Option<String>,
     /// OPTIONAL. Resource limits (cgroups).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<Resources>,
     /// OPTIONAL. Intel RDT configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub intel_rdt: Option<IntelRdt>,
     /// OPTIONAL. NUMA memory policy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_policy: Option<MemoryPolicy>,
     /// OPTIONAL. Kernel parameters.
-    #[serde(
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "json::strict_map"
-    )]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub sysctl: BTreeMap<String, String>,
     /// OPTIONAL. Seccomp filter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub seccomp: Option<Seccomp>,
     /// OPTIONAL. Root mount propagation: `private`, `shared`, `slave`, `unbindable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rootfs_propagation: Option<String>,
     /// OPTIONAL. Paths masked in the container.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub masked_paths: Vec<String>,
     /// OPTIONAL. Paths made read-only in the container.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub readonly_paths: Vec<String>,
     /// OPTIONAL. SELinux context of the mounts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mount_label: Option<String>,
     /// OPTIONAL. Execution domain (`personality(2)`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub personality: Option<Personality>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
+
+json::deserialize_object!(Linux, "Linux", {
+    namespaces: "namespaces" => json::NullAsEmpty<Namespace>, |w: json::NullAsEmpty<Namespace>| w.0, opt;
+    uid_mappings: "uidMappings" => json::NullAsEmpty<IdMapping>, |w: json::NullAsEmpty<IdMapping>| w.0, opt;
+    gid_mappings: "gidMappings" => json::NullAsEmpty<IdMapping>, |w: json::NullAsEmpty<IdMapping>| w.0, opt;
+    time_offsets: "timeOffsets" => json::StrictMap<TimeOffset>, |w: json::StrictMap<TimeOffset>| w.0, opt;
+    devices: "devices" => json::NullAsEmpty<Device>, |w: json::NullAsEmpty<Device>| w.0, opt;
+    net_devices: "netDevices" => json::StrictMap<NetDevice>, |w: json::StrictMap<NetDevice>| w.0, opt;
+    cgroups_path: "cgroupsPath" => Option<String>, std::convert::identity, opt;
+    resources: "resources" => Option<Resources>, std::convert::identity, opt;
+    intel_rdt: "intelRdt" => Option<IntelRdt>, std::convert::identity, opt;
+    memory_policy: "memoryPolicy" => Option<MemoryPolicy>, std::convert::identity, opt;
+    sysctl: "sysctl" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
+    seccomp: "seccomp" => Option<Seccomp>, std::convert::identity, opt;
+    rootfs_propagation: "rootfsPropagation" => Option<String>, std::convert::identity, opt;
+    masked_paths: "maskedPaths" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
+    readonly_paths: "readonlyPaths" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
+    mount_label: "mountLabel" => Option<String>, std::convert::identity, opt;
+    personality: "personality" => Option<Personality>, std::convert::identity, opt;
+});
 
 /// A namespace to create (no path) or join (path).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -606,57 +603,158 @@ pub struct NetDevice {
 }
 
 /// cgroup resource limits.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Resources {
     /// OPTIONAL. Device cgroup rules, in order.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<DeviceCgroup>,
     /// OPTIONAL. Memory limits.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<Memory>,
     /// OPTIONAL. CPU limits.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu: Option<Cpu>,
     /// OPTIONAL. Block I/O limits.
-    #[serde(default, rename = "blockIO", skip_serializing_if = "Option::is_none")]
-    pub block_io: Option<Value>,
+    #[serde(rename = "blockIO", skip_serializing_if = "Option::is_none")]
+    pub block_io: Option<BlockIo>,
     /// OPTIONAL. Huge page limits.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hugepage_limits: Vec<HugepageLimit>,
+    /// OPTIONAL. Network class and priorities.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<Network>,
+    /// OPTIONAL. Process count limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pids: Option<Pids>,
+    /// OPTIONAL. RDMA limits per device.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub rdma: BTreeMap<String, Rdma>,
+    /// OPTIONAL. cgroup v2 parameters by file name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unified: BTreeMap<String, String>,
+    /// Fields this crate does not know, kept.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// Block I/O limits.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct BlockIo {
+    /// OPTIONAL. Weight, 10-1000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u16>,
+    /// OPTIONAL. Weight of the cgroup's own tasks, 10-1000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leaf_weight: Option<u16>,
+    /// OPTIONAL. Per-device weights.
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "json::null_as_empty"
     )]
-    pub hugepage_limits: Vec<HugepageLimit>,
-    /// OPTIONAL. Network class and priorities.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub network: Option<Value>,
-    /// OPTIONAL. Process count limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pids: Option<Pids>,
-    /// OPTIONAL. RDMA limits per device.
+    pub weight_device: Vec<WeightDevice>,
+    /// OPTIONAL. Read bytes per second per device.
     #[serde(
         default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "json::strict_map"
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
     )]
-    pub rdma: BTreeMap<String, Rdma>,
-    /// OPTIONAL. cgroup v2 parameters by file name.
+    pub throttle_read_bps_device: Vec<ThrottleDevice>,
+    /// OPTIONAL. Write bytes per second per device.
     #[serde(
         default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "json::strict_map"
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
     )]
-    pub unified: BTreeMap<String, String>,
-    /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
-    pub extra: Extra,
+    pub throttle_write_bps_device: Vec<ThrottleDevice>,
+    /// OPTIONAL. Read operations per second per device.
+    #[serde(
+        default,
+        rename = "throttleReadIOPSDevice",
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
+    )]
+    pub throttle_read_iops_device: Vec<ThrottleDevice>,
+    /// OPTIONAL. Write operations per second per device.
+    #[serde(
+        default,
+        rename = "throttleWriteIOPSDevice",
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
+    )]
+    pub throttle_write_iops_device: Vec<ThrottleDevice>,
 }
+
+/// A per-device block I/O weight.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct WeightDevice {
+    /// REQUIRED. Major number.
+    pub major: i64,
+    /// REQUIRED. Minor number.
+    pub minor: i64,
+    /// OPTIONAL. Weight, 10-1000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u16>,
+    /// OPTIONAL. Leaf weight, 10-1000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leaf_weight: Option<u16>,
+}
+
+/// A per-device block I/O rate limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ThrottleDevice {
+    /// REQUIRED. Major number.
+    pub major: i64,
+    /// REQUIRED. Minor number.
+    pub minor: i64,
+    /// REQUIRED. The rate.
+    pub rate: u64,
+}
+
+/// Network class and interface priorities.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Network {
+    /// OPTIONAL. Class identifier of the container's packets.
+    #[serde(default, rename = "classID", skip_serializing_if = "Option::is_none")]
+    pub class_id: Option<u32>,
+    /// OPTIONAL. Priority per interface.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
+    )]
+    pub priorities: Vec<InterfacePriority>,
+}
+
+/// A network interface's priority.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct InterfacePriority {
+    /// REQUIRED. The interface.
+    pub name: String,
+    /// REQUIRED. Its priority.
+    pub priority: u32,
+}
+
+json::deserialize_object!(Resources, "Resources", {
+    devices: "devices" => json::NullAsEmpty<DeviceCgroup>, |w: json::NullAsEmpty<DeviceCgroup>| w.0, opt;
+    memory: "memory" => Option<Memory>, std::convert::identity, opt;
+    cpu: "cpu" => Option<Cpu>, std::convert::identity, opt;
+    block_io: "blockIO" => Option<BlockIo>, std::convert::identity, opt;
+    hugepage_limits: "hugepageLimits" => json::NullAsEmpty<HugepageLimit>, |w: json::NullAsEmpty<HugepageLimit>| w.0, opt;
+    network: "network" => Option<Network>, std::convert::identity, opt;
+    pids: "pids" => Option<Pids>, std::convert::identity, opt;
+    rdma: "rdma" => json::StrictMap<Rdma>, |w: json::StrictMap<Rdma>| w.0, opt;
+    unified: "unified" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
+});
 
 /// A device cgroup rule.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -780,33 +878,37 @@ pub struct Rdma {
 }
 
 /// Intel Resource Director Technology.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IntelRdt {
     /// OPTIONAL. The CLOS identity.
-    #[serde(default, rename = "closID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "closID", skip_serializing_if = "Option::is_none")]
     pub clos_id: Option<String>,
     /// OPTIONAL. The whole schemata.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub schemata: Vec<String>,
     /// OPTIONAL. L3 cache schema.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub l3_cache_schema: Option<String>,
     /// OPTIONAL. Memory bandwidth schema.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mem_bw_schema: Option<String>,
     /// OPTIONAL. Enable monitoring.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_monitoring: Option<bool>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
+
+json::deserialize_object!(IntelRdt, "IntelRdt", {
+    clos_id: "closID" => Option<String>, std::convert::identity, opt;
+    schemata: "schemata" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
+    l3_cache_schema: "l3CacheSchema" => Option<String>, std::convert::identity, opt;
+    mem_bw_schema: "memBwSchema" => Option<String>, std::convert::identity, opt;
+    enable_monitoring: "enableMonitoring" => Option<bool>, std::convert::identity, opt;
+});
 
 /// NUMA memory policy (`set_mempolicy`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,14 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::Extra;
 use crate::json;
 
 /// The output of a runtime's `features` command.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Features {
@@ -20,59 +20,76 @@ pub struct Features {
     /// REQUIRED. The newest runtime-spec version supported.
     pub oci_version_max: String,
     /// OPTIONAL. Supported hook names.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hooks: Option<Vec<String>>,
     /// OPTIONAL. Recognised mount options.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mount_options: Option<Vec<String>>,
     /// OPTIONAL. Implementation details (`io.github.seccomp.libseccomp.version`, ...).
-    #[serde(
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "json::strict_map"
-    )]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
     /// OPTIONAL. Annotation keys (or prefixes ending in `.`) that change behaviour unsafely.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub potentially_unsafe_config_annotations: Option<Vec<String>>,
     /// OPTIONAL. Linux features.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub linux: Option<LinuxFeatures>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
 
+json::deserialize_object!(Features, "Features", {
+    oci_version_min: "ociVersionMin" => String, std::convert::identity, req;
+    oci_version_max: "ociVersionMax" => String, std::convert::identity, req;
+    hooks: "hooks" => Option<Vec<String>>, std::convert::identity, opt;
+    mount_options: "mountOptions" => Option<Vec<String>>, std::convert::identity, opt;
+    annotations: "annotations" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
+    potentially_unsafe_config_annotations: "potentiallyUnsafeConfigAnnotations" => Option<Vec<String>>, std::convert::identity, opt;
+    linux: "linux" => Option<LinuxFeatures>, std::convert::identity, opt;
+});
+
 /// Linux features of a runtime.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinuxFeatures {
     /// OPTIONAL. Supported namespace types.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespaces: Option<Vec<String>>,
     /// OPTIONAL. Known capabilities.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<String>>,
     /// OPTIONAL. cgroup support (`v1`, `v2`, `systemd`, `systemdUser`, `rdma`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroup: Option<Value>,
     /// OPTIONAL. seccomp support (`enabled`, `actions`, `operators`, `archs`, flags).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub seccomp: Option<Value>,
     /// OPTIONAL. AppArmor support.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub apparmor: Option<Value>,
     /// OPTIONAL. SELinux support.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub selinux: Option<Value>,
     /// OPTIONAL. Intel RDT support.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub intel_rdt: Option<Value>,
     /// OPTIONAL. Mount extensions (`idmap`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mount_extensions: Option<Value>,
     /// Fields this crate does not know, kept (`netDevices`, `memoryPolicy`, ...).
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
+
+json::deserialize_object!(LinuxFeatures, "LinuxFeatures", {
+    namespaces: "namespaces" => Option<Vec<String>>, std::convert::identity, opt;
+    capabilities: "capabilities" => Option<Vec<String>>, std::convert::identity, opt;
+    cgroup: "cgroup" => Option<Value>, std::convert::identity, opt;
+    seccomp: "seccomp" => Option<Value>, std::convert::identity, opt;
+    apparmor: "apparmor" => Option<Value>, std::convert::identity, opt;
+    selinux: "selinux" => Option<Value>, std::convert::identity, opt;
+    intel_rdt: "intelRdt" => Option<Value>, std::convert::identity, opt;
+    mount_extensions: "mountExtensions" => Option<Value>, std::convert::identity, opt;
+});

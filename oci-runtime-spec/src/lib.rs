@@ -64,10 +64,11 @@ mod state;
 mod validate;
 
 pub use config::{
-    Capabilities, ConsoleSize, Cpu, Device, DeviceCgroup, ExecCpuAffinity, Extra, Hook, Hooks,
-    HugepageLimit, IdMapping, IntelRdt, IoPriority, Linux, Memory, MemoryPolicy, Mount, Namespace,
-    NetDevice, Personality, Pids, Process, Rdma, Resources, Rlimit, Root, Scheduler, Seccomp, Spec,
-    Syscall, SyscallArg, TimeOffset, User,
+    BlockIo, Capabilities, ConsoleSize, Cpu, Device, DeviceCgroup, ExecCpuAffinity, Extra, Hook,
+    Hooks, HugepageLimit, IdMapping, IntelRdt, InterfacePriority, IoPriority, Linux, Memory,
+    MemoryPolicy, Mount, Namespace, NetDevice, Network, Personality, Pids, Process, Rdma,
+    Resources, Rlimit, Root, Scheduler, Seccomp, Spec, Syscall, SyscallArg, ThrottleDevice,
+    TimeOffset, User, WeightDevice,
 };
 pub use features::{Features, LinuxFeatures};
 pub use state::{IllegalTransition, Operation, State, Status};

@@ -11,91 +11,113 @@ use crate::config::{Extra, Namespace};
 use crate::json;
 
 /// Windows-specific configuration.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Windows {
     /// REQUIRED. Layer folders, base last.
-    #[serde(default, deserialize_with = "json::null_as_empty")]
     pub layer_folders: Vec<String>,
     /// OPTIONAL. Devices (`id`, `idType`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub devices: Option<Value>,
     /// OPTIONAL. Memory, CPU and storage limits.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<Value>,
     /// OPTIONAL. Network configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<Value>,
     /// OPTIONAL. Group Managed Service Account credential spec.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credential_spec: Option<Value>,
     /// OPTIONAL. Whether this is a servicing container.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub servicing: Option<bool>,
     /// OPTIONAL. Ignore flushes during boot.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ignore_flushes_during_boot: Option<bool>,
     /// OPTIONAL. Hyper-V isolation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hyperv: Option<Value>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
 
+json::deserialize_object!(Windows, "Windows", {
+    layer_folders: "layerFolders" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
+    devices: "devices" => Option<Value>, std::convert::identity, opt;
+    resources: "resources" => Option<Value>, std::convert::identity, opt;
+    network: "network" => Option<Value>, std::convert::identity, opt;
+    credential_spec: "credentialSpec" => Option<Value>, std::convert::identity, opt;
+    servicing: "servicing" => Option<bool>, std::convert::identity, opt;
+    ignore_flushes_during_boot: "ignoreFlushesDuringBoot" => Option<bool>, std::convert::identity, opt;
+    hyperv: "hyperv" => Option<Value>, std::convert::identity, opt;
+});
+
 /// Solaris-specific configuration.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Solaris {
     /// OPTIONAL. SMF milestone to wait for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub milestone: Option<String>,
     /// OPTIONAL. Privilege limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limitpriv: Option<String>,
     /// OPTIONAL. Maximum shared memory.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_shm_memory: Option<String>,
     /// OPTIONAL. CPU cap.
-    #[serde(default, rename = "cappedCPU", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "cappedCPU", skip_serializing_if = "Option::is_none")]
     pub capped_cpu: Option<Value>,
     /// OPTIONAL. Memory cap.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub capped_memory: Option<Value>,
     /// OPTIONAL. Automatic networks.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub anet: Vec<Value>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
 
+json::deserialize_object!(Solaris, "Solaris", {
+    milestone: "milestone" => Option<String>, std::convert::identity, opt;
+    limitpriv: "limitpriv" => Option<String>, std::convert::identity, opt;
+    max_shm_memory: "maxShmMemory" => Option<String>, std::convert::identity, opt;
+    capped_cpu: "cappedCPU" => Option<Value>, std::convert::identity, opt;
+    capped_memory: "cappedMemory" => Option<Value>, std::convert::identity, opt;
+    anet: "anet" => json::NullAsEmpty<Value>, |w: json::NullAsEmpty<Value>| w.0, opt;
+});
+
 /// Configuration of virtual-machine-based containers.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Vm {
     /// OPTIONAL. The hypervisor (`path`, `parameters`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hypervisor: Option<Value>,
     /// REQUIRED. The kernel to boot.
     pub kernel: VmKernel,
     /// OPTIONAL. The root image (`path`, `format`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<Value>,
     /// OPTIONAL. Hardware configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hw_config: Option<Value>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
+
+json::deserialize_object!(Vm, "Vm", {
+    hypervisor: "hypervisor" => Option<Value>, std::convert::identity, opt;
+    kernel: "kernel" => VmKernel, std::convert::identity, req;
+    image: "image" => Option<Value>, std::convert::identity, opt;
+    hw_config: "hwConfig" => Option<Value>, std::convert::identity, opt;
+});
 
 /// The kernel of a VM container.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,55 +138,62 @@ pub struct VmKernel {
 }
 
 /// z/OS-specific configuration.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Zos {
     /// OPTIONAL. Namespaces.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub namespaces: Vec<Namespace>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
 
+json::deserialize_object!(Zos, "Zos", {
+    namespaces: "namespaces" => json::NullAsEmpty<Namespace>, |w: json::NullAsEmpty<Namespace>| w.0, opt;
+});
+
 /// FreeBSD-specific configuration.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct FreeBsd {
     /// OPTIONAL. Devices (devfs rules).
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<Value>,
     /// OPTIONAL. Jail parameters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jail: Option<Jail>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
 
+json::deserialize_object!(FreeBsd, "FreeBsd", {
+    devices: "devices" => json::NullAsEmpty<Value>, |w: json::NullAsEmpty<Value>| w.0, opt;
+    jail: "jail" => Option<Jail>, std::convert::identity, opt;
+});
+
 /// FreeBSD jail parameters.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Jail {
     /// OPTIONAL. Parent jail.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
     /// OPTIONAL. `new` or `inherit`: the UTS namespace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     /// OPTIONAL. `new` or `inherit`: the virtual network stack.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vnet: Option<String>,
     /// Fields this crate does not know, kept (ip4, ip6, allow, ...).
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
+
+json::deserialize_object!(Jail, "Jail", {
+    parent: "parent" => Option<String>, std::convert::identity, opt;
+    host: "host" => Option<String>, std::convert::identity, opt;
+    vnet: "vnet" => Option<String>, std::convert::identity, opt;
+});

@@ -10,7 +10,7 @@ use crate::config::Extra;
 use crate::json;
 
 /// The state a runtime reports for a container (`state` operation).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct State {
@@ -21,21 +21,26 @@ pub struct State {
     /// REQUIRED. The runtime state.
     pub status: Status,
     /// REQUIRED when `created` or `running` (on Linux). The container process's PID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pid: Option<u32>,
     /// REQUIRED. Absolute path of the bundle.
     pub bundle: String,
     /// OPTIONAL. The configuration's annotations.
-    #[serde(
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "json::strict_map"
-    )]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
     /// Fields this crate does not know, kept.
-    #[serde(flatten, deserialize_with = "json::extra")]
+    #[serde(flatten)]
     pub extra: Extra,
 }
+
+json::deserialize_object!(State, "State", {
+    oci_version: "ociVersion" => String, std::convert::identity, req;
+    id: "id" => String, std::convert::identity, req;
+    status: "status" => Status, std::convert::identity, req;
+    pid: "pid" => Option<u32>, std::convert::identity, opt;
+    bundle: "bundle" => String, std::convert::identity, req;
+    annotations: "annotations" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
+});
 
 /// A container's runtime status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

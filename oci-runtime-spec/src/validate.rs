@@ -1,6 +1,5 @@
 //! `validate()`: every broken MUST of a runtime-spec document, with its JSON path.
 
-use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
 
 use crate::config::{Hook, IdMapping, Linux, Process, Spec};
@@ -22,31 +21,45 @@ impl fmt::Display for Violation {
     }
 }
 
+/// Collects violations; the JSON path is a stack of segments rendered only when a
+/// violation is recorded, so validating a valid document allocates nothing.
 struct Checker {
-    path: String,
+    segments: Vec<Segment>,
     out: Vec<Violation>,
+}
+
+#[derive(Clone, Copy)]
+enum Segment {
+    Field(&'static str),
+    Index(usize),
 }
 
 impl Checker {
     fn new() -> Self {
-        Self { path: "$".into(), out: Vec::new() }
+        Self { segments: Vec::new(), out: Vec::new() }
     }
     fn fail(&mut self, message: impl fmt::Display) {
-        self.out.push(Violation { path: self.path.clone(), message: message.to_string() });
+        let mut path = String::from("$");
+        for s in &self.segments {
+            let _ = match s {
+                Segment::Field(f) => write!(path, ".{f}"),
+                Segment::Index(i) => write!(path, "[{i}]"),
+            };
+        }
+        self.out.push(Violation { path, message: message.to_string() });
     }
-    fn at(&mut self, segment: impl fmt::Display, f: impl FnOnce(&mut Self)) {
-        let len = self.path.len();
-        let _ = write!(self.path, "{segment}");
+    fn nested(&mut self, segment: Segment, f: impl FnOnce(&mut Self)) {
+        self.segments.push(segment);
         f(self);
-        self.path.truncate(len);
+        self.segments.pop();
     }
-    fn field(&mut self, name: &str, f: impl FnOnce(&mut Self)) {
-        self.at(format_args!(".{name}"), f);
+    fn field(&mut self, name: &'static str, f: impl FnOnce(&mut Self)) {
+        self.nested(Segment::Field(name), f);
     }
     fn index(&mut self, i: usize, f: impl FnOnce(&mut Self)) {
-        self.at(format_args!("[{i}]"), f);
+        self.nested(Segment::Index(i), f);
     }
-    fn fail_at(&mut self, name: &str, message: impl fmt::Display) {
+    fn fail_at(&mut self, name: &'static str, message: impl fmt::Display) {
         self.field(name, |c| c.fail(message));
     }
 }
@@ -178,7 +191,7 @@ const MPOL_MODES: [&str; 7] = [
     "MPOL_LOCAL",
 ];
 
-fn absolute(c: &mut Checker, field: &str, path: &str) {
+fn absolute(c: &mut Checker, field: &'static str, path: &str) {
     if !path.starts_with('/') {
         c.fail_at(field, format_args!("{path:?} must be an absolute path"));
     }
@@ -193,7 +206,7 @@ fn hugepage_size_ok(s: &str) -> bool {
         && b[b.len() - 1] == b'B'
 }
 
-fn mappings(c: &mut Checker, name: &str, maps: &[IdMapping]) {
+fn mappings(c: &mut Checker, name: &'static str, maps: &[IdMapping]) {
     c.field(name, |c| {
         for (i, m) in maps.iter().enumerate() {
             if m.size == 0 {
@@ -203,7 +216,7 @@ fn mappings(c: &mut Checker, name: &str, maps: &[IdMapping]) {
     });
 }
 
-fn hooks(c: &mut Checker, name: &str, hooks: &[Hook]) {
+fn hooks(c: &mut Checker, name: &'static str, hooks: &[Hook]) {
     c.field(name, |c| {
         for (i, h) in hooks.iter().enumerate() {
             c.index(i, |c| {
@@ -230,13 +243,12 @@ fn process(c: &mut Checker, p: &Process, linux: bool) {
         c.fail_at("oomScoreAdj", "oomScoreAdj must be within -1000..=1000");
     }
     c.field("rlimits", |c| {
-        let mut seen = BTreeSet::new();
         for (i, r) in p.rlimits.iter().enumerate() {
             c.index(i, |c| {
                 if linux && !RLIMITS.contains(&r.typ.as_str()) {
                     c.fail_at("type", format_args!("unknown rlimit type {:?}", r.typ));
                 }
-                if !seen.insert(r.typ.as_str()) {
+                if p.rlimits[..i].iter().any(|o| o.typ == r.typ) {
                     c.fail_at("type", format_args!("rlimit {} appears twice", r.typ));
                 }
                 if r.soft > r.hard {
@@ -280,13 +292,12 @@ fn process(c: &mut Checker, p: &Process, linux: bool) {
 
 fn linux(c: &mut Checker, l: &Linux) {
     c.field("namespaces", |c| {
-        let mut seen = BTreeSet::new();
         for (i, n) in l.namespaces.iter().enumerate() {
             c.index(i, |c| {
                 if !NAMESPACES.contains(&n.typ.as_str()) {
                     c.fail_at("type", format_args!("unknown namespace type {:?}", n.typ));
                 }
-                if !seen.insert(n.typ.as_str()) {
+                if l.namespaces[..i].iter().any(|o| o.typ == n.typ) {
                     c.fail_at("type", format_args!("namespace {} appears twice", n.typ));
                 }
                 if let Some(p) = &n.path {

@@ -22,6 +22,7 @@ pub type Extra = Map<String, Value>;
 /// [`Spec::default`] is exactly what `runc spec` writes (but for `ociVersion`, which is
 /// [`crate::VERSION`]), and [`Spec::rootless`] what `runc spec --rootless` writes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Spec {
@@ -68,6 +69,7 @@ pub struct Spec {
     pub freebsd: Option<FreeBsd>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
@@ -90,6 +92,7 @@ json::deserialize_object!(Spec, "Spec", {
 
 /// The container's root filesystem.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Root {
     /// REQUIRED. The path to the root filesystem, absolute or relative to the bundle.
@@ -99,6 +102,7 @@ pub struct Root {
     pub readonly: Option<bool>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
@@ -109,6 +113,7 @@ json::deserialize_object!(Root, "Root", {
 
 /// A mount.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Mount {
@@ -131,6 +136,7 @@ pub struct Mount {
     pub gid_mappings: Vec<IdMapping>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
@@ -158,6 +164,7 @@ impl Mount {
 
 /// A range of IDs mapped from the host into the container.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct IdMapping {
     /// REQUIRED. First ID in the container.
@@ -179,6 +186,7 @@ impl IdMapping {
 
 /// The container process.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Process {
@@ -231,6 +239,7 @@ pub struct Process {
     pub exec_cpu_affinity: Option<ExecCpuAffinity>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
@@ -255,6 +264,7 @@ json::deserialize_object!(Process, "Process", {
 
 /// A terminal size.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ConsoleSize {
     /// REQUIRED. Rows.
@@ -265,6 +275,7 @@ pub struct ConsoleSize {
 
 /// The user of the process.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct User {
@@ -283,6 +294,7 @@ pub struct User {
     pub username: Option<String>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
@@ -296,6 +308,7 @@ json::deserialize_object!(User, "User", {
 
 /// Capability sets.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Capabilities {
     /// OPTIONAL. The bounding set.
@@ -315,6 +328,7 @@ pub struct Capabilities {
     pub ambient: Option<Vec<String>>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
@@ -328,6 +342,7 @@ json::deserialize_object!(Capabilities, "Capabilities", {
 
 /// A resource limit.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Rlimit {
     /// REQUIRED. `RLIMIT_...`.
@@ -341,6 +356,7 @@ pub struct Rlimit {
 
 /// Scheduling policy and parameters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Scheduler {
     /// REQUIRED. `SCHED_OTHER`, `SCHED_FIFO`, ...
@@ -371,6 +387,7 @@ pub struct Scheduler {
 
 /// I/O priority.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct IoPriority {
     /// REQUIRED. `IOPRIO_CLASS_RT`, `IOPRIO_CLASS_BE` or `IOPRIO_CLASS_IDLE`.
@@ -382,6 +399,7 @@ pub struct IoPriority {
 
 /// CPU affinity of `exec`'d processes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ExecCpuAffinity {
     /// OPTIONAL. Affinity before joining the container's cgroup (`0-3,7`).
@@ -394,6 +412,7 @@ pub struct ExecCpuAffinity {
 
 /// Lifecycle hooks.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Hooks {
@@ -417,6 +436,7 @@ pub struct Hooks {
     pub poststop: Vec<Hook>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
@@ -431,6 +451,7 @@ json::deserialize_object!(Hooks, "Hooks", {
 
 /// One hook.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Hook {
     /// REQUIRED. Absolute path of the program.
@@ -456,6 +477,7 @@ pub struct Hook {
 
 /// Linux-specific configuration.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Linux {
@@ -512,6 +534,7 @@ pub struct Linux {
     pub personality: Option<Personality>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
@@ -537,6 +560,7 @@ json::deserialize_object!(Linux, "Linux", {
 
 /// A namespace to create (no path) or join (path).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Namespace {
     /// REQUIRED. `mount`, `pid`, `network`, `uts`, `ipc`, `user`, `cgroup`, `time` (open set).
@@ -556,6 +580,7 @@ impl Namespace {
 
 /// A time namespace clock offset.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TimeOffset {
     /// OPTIONAL. Seconds.
@@ -568,6 +593,7 @@ pub struct TimeOffset {
 
 /// A device node to create.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Device {
@@ -595,6 +621,7 @@ pub struct Device {
 
 /// A network device to move into the container.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct NetDevice {
     /// OPTIONAL. Its name inside the container.
@@ -604,6 +631,7 @@ pub struct NetDevice {
 
 /// cgroup resource limits.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Resources {
@@ -636,11 +664,13 @@ pub struct Resources {
     pub unified: BTreeMap<String, String>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
 /// Block I/O limits.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BlockIo {
@@ -691,6 +721,7 @@ pub struct BlockIo {
 
 /// A per-device block I/O weight.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WeightDevice {
@@ -708,6 +739,7 @@ pub struct WeightDevice {
 
 /// A per-device block I/O rate limit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ThrottleDevice {
     /// REQUIRED. Major number.
@@ -720,6 +752,7 @@ pub struct ThrottleDevice {
 
 /// Network class and interface priorities.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Network {
     /// OPTIONAL. Class identifier of the container's packets.
@@ -736,6 +769,7 @@ pub struct Network {
 
 /// A network interface's priority.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct InterfacePriority {
     /// REQUIRED. The interface.
@@ -758,6 +792,7 @@ json::deserialize_object!(Resources, "Resources", {
 
 /// A device cgroup rule.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeviceCgroup {
     /// REQUIRED. Allow or deny.
@@ -778,6 +813,7 @@ pub struct DeviceCgroup {
 
 /// Memory limits (bytes).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Memory {
@@ -812,6 +848,7 @@ pub struct Memory {
 
 /// CPU limits.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Cpu {
@@ -846,6 +883,7 @@ pub struct Cpu {
 
 /// A huge page limit.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HugepageLimit {
@@ -857,6 +895,7 @@ pub struct HugepageLimit {
 
 /// Process count limit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Pids {
     /// OPTIONAL. Maximum tasks (`-1` or absent: no limit).
@@ -866,6 +905,7 @@ pub struct Pids {
 
 /// RDMA limits of one device.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Rdma {
@@ -879,6 +919,7 @@ pub struct Rdma {
 
 /// Intel Resource Director Technology.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IntelRdt {
@@ -899,6 +940,7 @@ pub struct IntelRdt {
     pub enable_monitoring: Option<bool>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
@@ -912,6 +954,7 @@ json::deserialize_object!(IntelRdt, "IntelRdt", {
 
 /// NUMA memory policy (`set_mempolicy`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct MemoryPolicy {
     /// REQUIRED. `MPOL_...`.
@@ -930,6 +973,7 @@ pub struct MemoryPolicy {
 
 /// A seccomp filter.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Seccomp {
@@ -969,6 +1013,7 @@ pub struct Seccomp {
 
 /// A seccomp rule.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Syscall {
@@ -990,6 +1035,7 @@ pub struct Syscall {
 
 /// A seccomp argument condition.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SyscallArg {
@@ -1006,6 +1052,7 @@ pub struct SyscallArg {
 
 /// Execution domain.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Personality {
     /// REQUIRED. `LINUX` or `LINUX32`.

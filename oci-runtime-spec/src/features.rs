@@ -12,6 +12,7 @@ use crate::json;
 
 /// The output of a runtime's `features` command.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Features {
@@ -36,6 +37,7 @@ pub struct Features {
     pub linux: Option<LinuxFeatures>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
@@ -51,6 +53,7 @@ json::deserialize_object!(Features, "Features", {
 
 /// Linux features of a runtime.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinuxFeatures {
@@ -62,24 +65,31 @@ pub struct LinuxFeatures {
     pub capabilities: Option<Vec<String>>,
     /// OPTIONAL. cgroup support (`v1`, `v2`, `systemd`, `systemdUser`, `rdma`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub cgroup: Option<Value>,
     /// OPTIONAL. seccomp support (`enabled`, `actions`, `operators`, `archs`, flags).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub seccomp: Option<Value>,
     /// OPTIONAL. AppArmor support.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub apparmor: Option<Value>,
     /// OPTIONAL. SELinux support.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub selinux: Option<Value>,
     /// OPTIONAL. Intel RDT support.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub intel_rdt: Option<Value>,
     /// OPTIONAL. Mount extensions (`idmap`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub mount_extensions: Option<Value>,
     /// Fields this crate does not know, kept (`netDevices`, `memoryPolicy`, ...).
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 

@@ -51,11 +51,18 @@
 //! | [`Features`] | features.md, features-linux.md |
 //! | [`Violation`] | what `validate()` reports |
 //!
+//! # Features
+//!
+//! - `arbitrary`: implements [`arbitrary::Arbitrary`](https://docs.rs/arbitrary) for every
+//!   document type, for structure-aware fuzzing of runtimes and policy checkers.
+//!
 //! # Parsing
 //!
 //! Use `serde_json::from_slice` (or [`from_slice`]): the types themselves reject duplicate
 //! keys.
 
+#[cfg(feature = "arbitrary")]
+mod arb;
 mod config;
 mod features;
 mod json;

@@ -12,6 +12,7 @@ use crate::json;
 
 /// Windows-specific configuration.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Windows {
@@ -19,15 +20,19 @@ pub struct Windows {
     pub layer_folders: Vec<String>,
     /// OPTIONAL. Devices (`id`, `idType`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub devices: Option<Value>,
     /// OPTIONAL. Memory, CPU and storage limits.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub resources: Option<Value>,
     /// OPTIONAL. Network configuration.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub network: Option<Value>,
     /// OPTIONAL. Group Managed Service Account credential spec.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub credential_spec: Option<Value>,
     /// OPTIONAL. Whether this is a servicing container.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -37,9 +42,11 @@ pub struct Windows {
     pub ignore_flushes_during_boot: Option<bool>,
     /// OPTIONAL. Hyper-V isolation.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub hyperv: Option<Value>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
@@ -56,6 +63,7 @@ json::deserialize_object!(Windows, "Windows", {
 
 /// Solaris-specific configuration.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Solaris {
@@ -70,15 +78,19 @@ pub struct Solaris {
     pub max_shm_memory: Option<String>,
     /// OPTIONAL. CPU cap.
     #[serde(rename = "cappedCPU", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub capped_cpu: Option<Value>,
     /// OPTIONAL. Memory cap.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub capped_memory: Option<Value>,
     /// OPTIONAL. Automatic networks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::values))]
     pub anet: Vec<Value>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
@@ -93,22 +105,27 @@ json::deserialize_object!(Solaris, "Solaris", {
 
 /// Configuration of virtual-machine-based containers.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Vm {
     /// OPTIONAL. The hypervisor (`path`, `parameters`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub hypervisor: Option<Value>,
     /// REQUIRED. The kernel to boot.
     pub kernel: VmKernel,
     /// OPTIONAL. The root image (`path`, `format`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub image: Option<Value>,
     /// OPTIONAL. Hardware configuration.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub hw_config: Option<Value>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
@@ -121,6 +138,7 @@ json::deserialize_object!(Vm, "Vm", {
 
 /// The kernel of a VM container.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct VmKernel {
     /// REQUIRED. Path to the kernel.
@@ -139,6 +157,7 @@ pub struct VmKernel {
 
 /// z/OS-specific configuration.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Zos {
     /// OPTIONAL. Namespaces.
@@ -146,6 +165,7 @@ pub struct Zos {
     pub namespaces: Vec<Namespace>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
@@ -155,16 +175,19 @@ json::deserialize_object!(Zos, "Zos", {
 
 /// FreeBSD-specific configuration.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FreeBsd {
     /// OPTIONAL. Devices (devfs rules).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::values))]
     pub devices: Vec<Value>,
     /// OPTIONAL. Jail parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jail: Option<Jail>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
@@ -175,6 +198,7 @@ json::deserialize_object!(FreeBsd, "FreeBsd", {
 
 /// FreeBSD jail parameters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Jail {
@@ -189,6 +213,7 @@ pub struct Jail {
     pub vnet: Option<String>,
     /// Fields this crate does not know, kept (ip4, ip6, allow, ...).
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 

@@ -11,6 +11,7 @@ use crate::json;
 
 /// The state a runtime reports for a container (`state` operation).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct State {
@@ -30,6 +31,7 @@ pub struct State {
     pub annotations: BTreeMap<String, String>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
@@ -44,6 +46,7 @@ json::deserialize_object!(State, "State", {
 
 /// A container's runtime status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "lowercase")]
 #[allow(clippy::exhaustive_enums)]
 pub enum Status {
@@ -70,6 +73,7 @@ impl fmt::Display for Status {
 
 /// A lifecycle operation of runtime.md § Operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[allow(clippy::exhaustive_enums)]
 pub enum Operation {
     /// `create <id> <bundle>`.
@@ -86,6 +90,7 @@ pub enum Operation {
 
 /// An operation that is not allowed in the container's current status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[error("{operation:?} is not allowed on a container that is {from}")]
 pub struct IllegalTransition {
     /// The status the container was in.

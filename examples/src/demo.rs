@@ -117,7 +117,11 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let user = process.user.clone().unwrap_or_default();
     println!(
         "5. checked config.json: args {:?}, user {}:{} (groups {:?}), cwd {}",
-        process.args, user.uid, user.gid, user.additional_gids, process.cwd
+        process.args,
+        user.uid.unwrap_or(0),
+        user.gid.unwrap_or(0),
+        user.additional_gids,
+        process.cwd
     );
     let hello = std::fs::read_to_string(bundle_dir.join("rootfs/app/hello.sh"))?;
     if !hello.contains("hello from an OCI image") {

@@ -55,28 +55,29 @@ pub(crate) fn resolve_user(rootfs: &Path, user: &str) -> Result<User, Error> {
         Error::Invalid(format!("Config.User {user:?}: no {what} in the image's /etc files"))
     };
     let mut out = User::default();
+    let mut gid = 0u32;
     let mut user_name = None;
-    if let Ok(uid) = name.parse::<u32>() {
-        out.uid = uid;
+    let uid = if let Ok(numeric) = name.parse::<u32>() {
         // A numeric user still takes its primary group from passwd, if listed.
         if let Some(line) =
             passwd.as_deref().and_then(|p| p.lines().find(|l| l.split(':').nth(2) == Some(name)))
         {
-            out.gid = line.split(':').nth(3).and_then(|g| g.parse().ok()).unwrap_or(0);
+            gid = line.split(':').nth(3).and_then(|g| g.parse().ok()).unwrap_or(0);
         }
+        numeric
     } else {
         let line = passwd
             .as_deref()
             .and_then(|p| p.lines().find(|l| l.split(':').next() == Some(name)))
             .ok_or_else(|| unknown(&format!("user {name:?}")))?;
         let fields: Vec<&str> = line.split(':').collect();
-        out.uid = fields.get(2).and_then(|u| u.parse().ok()).ok_or_else(|| unknown("valid uid"))?;
-        out.gid = fields.get(3).and_then(|g| g.parse().ok()).ok_or_else(|| unknown("valid gid"))?;
+        gid = fields.get(3).and_then(|g| g.parse().ok()).ok_or_else(|| unknown("valid gid"))?;
         user_name = Some(name);
-    }
+        fields.get(2).and_then(|u| u.parse().ok()).ok_or_else(|| unknown("valid uid"))?
+    };
     match group {
         Some(g) => {
-            out.gid = match g.parse::<u32>() {
+            gid = match g.parse::<u32>() {
                 Ok(gid) => gid,
                 Err(_) => groups
                     .as_deref()
@@ -97,7 +98,7 @@ pub(crate) fn resolve_user(rootfs: &Path, user: &str) -> Result<User, Error> {
                             .is_some_and(|members| members.split(',').any(|m| m == name))
                     })
                     .filter_map(|l| l.split(':').nth(2)?.parse().ok())
-                    .filter(|&gid| gid != out.gid)
+                    .filter(|&g| g != gid)
                     .collect();
                 gids.sort_unstable();
                 gids.dedup();
@@ -105,6 +106,8 @@ pub(crate) fn resolve_user(rootfs: &Path, user: &str) -> Result<User, Error> {
             }
         }
     }
+    out.uid = Some(uid);
+    out.gid = Some(gid);
     Ok(out)
 }
 

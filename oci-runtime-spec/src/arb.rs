@@ -24,15 +24,6 @@ pub(crate) fn value(u: &mut Unstructured<'_>) -> Result<Option<Value>> {
     Ok(Some(Value::Object(map)))
 }
 
-/// A few JSON objects.
-pub(crate) fn values(u: &mut Unstructured<'_>) -> Result<Vec<Value>> {
-    let mut out = Vec::new();
-    for _ in 0..u.int_in_range(0u8..=2)? {
-        out.extend(value(u)?);
-    }
-    Ok(out)
-}
-
 /// Unknown fields: names that no known field has (prefixed so they never collide).
 pub(crate) fn extra(u: &mut Unstructured<'_>) -> Result<Map<String, Value>> {
     let mut map = Map::new();

@@ -280,9 +280,11 @@ pub struct ConsoleSize {
 #[non_exhaustive]
 pub struct User {
     /// REQUIRED on POSIX. User ID in the container.
-    pub uid: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
     /// REQUIRED on POSIX. Group ID in the container.
-    pub gid: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gid: Option<u32>,
     /// OPTIONAL. File mode creation mask.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub umask: Option<u32>,
@@ -299,8 +301,8 @@ pub struct User {
 }
 
 json::deserialize_object!(User, "User", {
-    uid: "uid" => u32, std::convert::identity, opt;
-    gid: "gid" => u32, std::convert::identity, opt;
+    uid: "uid" => Option<u32>, std::convert::identity, opt;
+    gid: "gid" => Option<u32>, std::convert::identity, opt;
     umask: "umask" => Option<u32>, std::convert::identity, opt;
     additional_gids: "additionalGids" => json::NullAsEmpty<u32>, |w: json::NullAsEmpty<u32>| w.0, opt;
     username: "username" => Option<String>, std::convert::identity, opt;
@@ -1081,7 +1083,7 @@ impl Default for Spec {
     fn default() -> Self {
         let process = Process {
             terminal: Some(true),
-            user: Some(User::default()),
+            user: Some(User { uid: Some(0), gid: Some(0), ..User::default() }),
             args: strings(&["sh"]),
             env: strings(&[
                 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",

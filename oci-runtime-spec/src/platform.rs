@@ -18,18 +18,15 @@ use crate::json;
 pub struct Windows {
     /// REQUIRED. Layer folders, base last.
     pub layer_folders: Vec<String>,
-    /// OPTIONAL. Devices (`id`, `idType`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
-    pub devices: Option<Value>,
+    /// OPTIONAL. Devices.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<WindowsDevice>,
     /// OPTIONAL. Memory, CPU and storage limits.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
-    pub resources: Option<Value>,
+    pub resources: Option<WindowsResources>,
     /// OPTIONAL. Network configuration.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
-    pub network: Option<Value>,
+    pub network: Option<WindowsNetwork>,
     /// OPTIONAL. Group Managed Service Account credential spec.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
@@ -42,8 +39,7 @@ pub struct Windows {
     pub ignore_flushes_during_boot: Option<bool>,
     /// OPTIONAL. Hyper-V isolation.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
-    pub hyperv: Option<Value>,
+    pub hyperv: Option<HyperV>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
     #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
@@ -52,13 +48,13 @@ pub struct Windows {
 
 json::deserialize_object!(Windows, "Windows", {
     layer_folders: "layerFolders" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    devices: "devices" => Option<Value>, std::convert::identity, opt;
-    resources: "resources" => Option<Value>, std::convert::identity, opt;
-    network: "network" => Option<Value>, std::convert::identity, opt;
+    devices: "devices" => json::NullAsEmpty<WindowsDevice>, |w: json::NullAsEmpty<WindowsDevice>| w.0, opt;
+    resources: "resources" => Option<WindowsResources>, std::convert::identity, opt;
+    network: "network" => Option<WindowsNetwork>, std::convert::identity, opt;
     credential_spec: "credentialSpec" => Option<Value>, std::convert::identity, opt;
     servicing: "servicing" => Option<bool>, std::convert::identity, opt;
     ignore_flushes_during_boot: "ignoreFlushesDuringBoot" => Option<bool>, std::convert::identity, opt;
-    hyperv: "hyperv" => Option<Value>, std::convert::identity, opt;
+    hyperv: "hyperv" => Option<HyperV>, std::convert::identity, opt;
 });
 
 /// Solaris-specific configuration.
@@ -78,16 +74,13 @@ pub struct Solaris {
     pub max_shm_memory: Option<String>,
     /// OPTIONAL. CPU cap.
     #[serde(rename = "cappedCPU", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
-    pub capped_cpu: Option<Value>,
+    pub capped_cpu: Option<CappedCpu>,
     /// OPTIONAL. Memory cap.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
-    pub capped_memory: Option<Value>,
+    pub capped_memory: Option<CappedMemory>,
     /// OPTIONAL. Automatic networks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::values))]
-    pub anet: Vec<Value>,
+    pub anet: Vec<Anet>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
     #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
@@ -98,9 +91,9 @@ json::deserialize_object!(Solaris, "Solaris", {
     milestone: "milestone" => Option<String>, std::convert::identity, opt;
     limitpriv: "limitpriv" => Option<String>, std::convert::identity, opt;
     max_shm_memory: "maxShmMemory" => Option<String>, std::convert::identity, opt;
-    capped_cpu: "cappedCPU" => Option<Value>, std::convert::identity, opt;
-    capped_memory: "cappedMemory" => Option<Value>, std::convert::identity, opt;
-    anet: "anet" => json::NullAsEmpty<Value>, |w: json::NullAsEmpty<Value>| w.0, opt;
+    capped_cpu: "cappedCPU" => Option<CappedCpu>, std::convert::identity, opt;
+    capped_memory: "cappedMemory" => Option<CappedMemory>, std::convert::identity, opt;
+    anet: "anet" => json::NullAsEmpty<Anet>, |w: json::NullAsEmpty<Anet>| w.0, opt;
 });
 
 /// Configuration of virtual-machine-based containers.
@@ -111,18 +104,15 @@ json::deserialize_object!(Solaris, "Solaris", {
 pub struct Vm {
     /// OPTIONAL. The hypervisor (`path`, `parameters`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
-    pub hypervisor: Option<Value>,
+    pub hypervisor: Option<VmHypervisor>,
     /// REQUIRED. The kernel to boot.
     pub kernel: VmKernel,
     /// OPTIONAL. The root image (`path`, `format`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
-    pub image: Option<Value>,
+    pub image: Option<VmImage>,
     /// OPTIONAL. Hardware configuration.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
-    pub hw_config: Option<Value>,
+    pub hw_config: Option<VmHwConfig>,
     /// Fields this crate does not know, kept.
     #[serde(flatten)]
     #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
@@ -130,10 +120,10 @@ pub struct Vm {
 }
 
 json::deserialize_object!(Vm, "Vm", {
-    hypervisor: "hypervisor" => Option<Value>, std::convert::identity, opt;
+    hypervisor: "hypervisor" => Option<VmHypervisor>, std::convert::identity, opt;
     kernel: "kernel" => VmKernel, std::convert::identity, req;
-    image: "image" => Option<Value>, std::convert::identity, opt;
-    hw_config: "hwConfig" => Option<Value>, std::convert::identity, opt;
+    image: "image" => Option<VmImage>, std::convert::identity, opt;
+    hw_config: "hwConfig" => Option<VmHwConfig>, std::convert::identity, opt;
 });
 
 /// The kernel of a VM container.
@@ -180,8 +170,7 @@ json::deserialize_object!(Zos, "Zos", {
 pub struct FreeBsd {
     /// OPTIONAL. Devices (devfs rules).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::values))]
-    pub devices: Vec<Value>,
+    pub devices: Vec<FreeBsdDevice>,
     /// OPTIONAL. Jail parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jail: Option<Jail>,
@@ -192,7 +181,7 @@ pub struct FreeBsd {
 }
 
 json::deserialize_object!(FreeBsd, "FreeBsd", {
-    devices: "devices" => json::NullAsEmpty<Value>, |w: json::NullAsEmpty<Value>| w.0, opt;
+    devices: "devices" => json::NullAsEmpty<FreeBsdDevice>, |w: json::NullAsEmpty<FreeBsdDevice>| w.0, opt;
     jail: "jail" => Option<Jail>, std::convert::identity, opt;
 });
 
@@ -208,17 +197,385 @@ pub struct Jail {
     /// OPTIONAL. `new` or `inherit`: the UTS namespace.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// OPTIONAL. `disable`, `new` or `inherit`: IPv4.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip4: Option<String>,
+    /// OPTIONAL. IPv4 addresses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ip4_addr: Vec<String>,
+    /// OPTIONAL. `disable`, `new` or `inherit`: IPv6.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip6: Option<String>,
+    /// OPTIONAL. IPv6 addresses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ip6_addr: Vec<String>,
     /// OPTIONAL. `new` or `inherit`: the virtual network stack.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vnet: Option<String>,
-    /// Fields this crate does not know, kept (ip4, ip6, allow, ...).
+    /// OPTIONAL. Network interface for the jail's addresses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interface: Option<String>,
+    /// OPTIONAL. Interfaces moved into the jail's vnet.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vnet_interfaces: Vec<String>,
+    /// OPTIONAL. `disable`, `new` or `inherit`: System V message queues.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sysvmsg: Option<String>,
+    /// OPTIONAL. `disable`, `new` or `inherit`: System V semaphores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sysvsem: Option<String>,
+    /// OPTIONAL. `disable`, `new` or `inherit`: System V shared memory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sysvshm: Option<String>,
+    /// OPTIONAL. Which mounts statfs reports, 0-2.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enforce_statfs: Option<u8>,
+    /// OPTIONAL. What the jail is allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow: Option<JailAllow>,
+    /// Fields this crate does not know, kept.
     #[serde(flatten)]
     #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
-json::deserialize_object!(Jail, "Jail", {
+json::deserialize_object!(Jail, "a jail", {
     parent: "parent" => Option<String>, std::convert::identity, opt;
     host: "host" => Option<String>, std::convert::identity, opt;
+    ip4: "ip4" => Option<String>, std::convert::identity, opt;
+    ip4_addr: "ip4Addr" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
+    ip6: "ip6" => Option<String>, std::convert::identity, opt;
+    ip6_addr: "ip6Addr" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
     vnet: "vnet" => Option<String>, std::convert::identity, opt;
+    interface: "interface" => Option<String>, std::convert::identity, opt;
+    vnet_interfaces: "vnetInterfaces" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
+    sysvmsg: "sysvmsg" => Option<String>, std::convert::identity, opt;
+    sysvsem: "sysvsem" => Option<String>, std::convert::identity, opt;
+    sysvshm: "sysvshm" => Option<String>, std::convert::identity, opt;
+    enforce_statfs: "enforceStatfs" => Option<u8>, std::convert::identity, opt;
+    allow: "allow" => Option<JailAllow>, std::convert::identity, opt;
 });
+
+/// A device of a Windows container.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct WindowsDevice {
+    /// REQUIRED. Device identifier (a class GUID or path).
+    pub id: String,
+    /// REQUIRED. How `id` is to be read (`class`).
+    pub id_type: String,
+}
+
+/// Windows resource limits.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct WindowsResources {
+    /// OPTIONAL. Memory limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<WindowsMemory>,
+    /// OPTIONAL. CPU limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<WindowsCpu>,
+    /// OPTIONAL. Storage limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<WindowsStorage>,
+}
+
+/// Windows memory limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct WindowsMemory {
+    /// OPTIONAL. Bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+}
+
+/// Windows CPU limits.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct WindowsCpu {
+    /// OPTIONAL. Number of CPUs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    /// OPTIONAL. Relative weight, 0-10000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shares: Option<u16>,
+    /// OPTIONAL. Percentage of CPU cycles x 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum: Option<u16>,
+    /// OPTIONAL. Processor affinity per group.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
+    )]
+    pub affinity: Vec<WindowsCpuAffinity>,
+}
+
+/// A processor group affinity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct WindowsCpuAffinity {
+    /// REQUIRED. Processor mask.
+    pub mask: u64,
+    /// REQUIRED. Processor group.
+    pub group: u32,
+}
+
+/// Windows storage limits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct WindowsStorage {
+    /// OPTIONAL. Maximum IO operations per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iops: Option<u64>,
+    /// OPTIONAL. Maximum bytes per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bps: Option<u64>,
+    /// OPTIONAL. Minimum sandbox size in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox_size: Option<u64>,
+}
+
+/// Windows network configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct WindowsNetwork {
+    /// OPTIONAL. HNS endpoint IDs.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
+    )]
+    pub endpoint_list: Vec<String>,
+    /// OPTIONAL. Allow unqualified DNS names.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "allowUnqualifiedDNSQuery")]
+    pub allow_unqualified_dns_query: Option<bool>,
+    /// OPTIONAL. DNS search suffixes.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty",
+        rename = "DNSSearchList"
+    )]
+    pub dns_search_list: Vec<String>,
+    /// OPTIONAL. Container whose network stack to share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_shared_container_name: Option<String>,
+    /// OPTIONAL. Network namespace to join.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_namespace: Option<String>,
+}
+
+/// Hyper-V isolation.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct HyperV {
+    /// OPTIONAL. Path to the utility VM image.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "utilityVMPath")]
+    pub utility_vm_path: Option<String>,
+}
+
+/// A Solaris CPU cap.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[non_exhaustive]
+pub struct CappedCpu {
+    /// OPTIONAL. Number of CPUs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ncpus: Option<String>,
+}
+
+/// A Solaris memory cap.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[non_exhaustive]
+pub struct CappedMemory {
+    /// OPTIONAL. Physical memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical: Option<String>,
+    /// OPTIONAL. Swap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swap: Option<String>,
+}
+
+/// A Solaris automatic network.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Anet {
+    /// OPTIONAL. Link name.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "linkname")]
+    pub linkname: Option<String>,
+    /// OPTIONAL. Lower link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lower_link: Option<String>,
+    /// OPTIONAL. Allowed IP addresses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_address: Option<String>,
+    /// OPTIONAL. Whether to configure them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configure_allowed_address: Option<String>,
+    /// OPTIONAL. Default router.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "defrouter")]
+    pub defrouter: Option<String>,
+    /// OPTIONAL. MAC address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac_address: Option<String>,
+    /// OPTIONAL. Link protection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_protection: Option<String>,
+}
+
+/// The hypervisor of a VM container.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct VmHypervisor {
+    /// REQUIRED. Path to the hypervisor.
+    pub path: String,
+    /// OPTIONAL. Its parameters.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
+    )]
+    pub parameters: Vec<String>,
+}
+
+/// The root image of a VM container.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct VmImage {
+    /// REQUIRED. Path to the image.
+    pub path: String,
+    /// REQUIRED. `raw`, `qcow2`, `vdi`, `vmdk` or `vhd`.
+    pub format: String,
+}
+
+/// Hardware of a VM container.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct VmHwConfig {
+    /// OPTIONAL. Device tree file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_tree: Option<String>,
+    /// OPTIONAL. Virtual CPUs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vcpus: Option<u32>,
+    /// OPTIONAL. Memory in MiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<u64>,
+    /// OPTIONAL. Device tree nodes to pass through.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
+    )]
+    pub dtdevs: Vec<String>,
+    /// OPTIONAL. IO memory to map.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
+    )]
+    pub iomems: Vec<VmIoMem>,
+    /// OPTIONAL. Interrupts to pass through.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
+    )]
+    pub irqs: Vec<u32>,
+}
+
+/// An IO memory range of a VM.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct VmIoMem {
+    /// REQUIRED. First guest frame.
+    #[serde(rename = "firstGFN")]
+    pub first_gfn: u64,
+    /// REQUIRED. First machine frame.
+    #[serde(rename = "firstMFN")]
+    pub first_mfn: u64,
+    /// REQUIRED. Number of frames.
+    #[serde(rename = "nrMFNs")]
+    pub nr_mfns: u64,
+}
+
+/// A FreeBSD device made visible in the jail.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct FreeBsdDevice {
+    /// REQUIRED. Device path (devfs rule pattern).
+    pub path: String,
+    /// OPTIONAL. File mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+}
+
+/// What a FreeBSD jail is allowed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct JailAllow {
+    /// OPTIONAL. Set its host name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_hostname: Option<bool>,
+    /// OPTIONAL. Raw sockets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_sockets: Option<bool>,
+    /// OPTIONAL. Change file flags.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "chflags")]
+    pub chflags: Option<bool>,
+    /// OPTIONAL. File system types it may mount.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_as_empty"
+    )]
+    pub mount: Vec<String>,
+    /// OPTIONAL. Manage quotas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quotas: Option<bool>,
+    /// OPTIONAL. Other socket families.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub socket_af: Option<bool>,
+    /// OPTIONAL. Lock memory.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "mlock")]
+    pub mlock: Option<bool>,
+    /// OPTIONAL. Bind reserved ports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved_ports: Option<bool>,
+    /// OPTIONAL. Act as super-user.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "suser")]
+    pub suser: Option<bool>,
+}

@@ -230,7 +230,12 @@ fn hooks(c: &mut Checker, name: &'static str, hooks: &[Hook]) {
 }
 
 fn process(c: &mut Checker, p: &Process, linux: bool) {
-    absolute(c, "cwd", &p.cwd);
+    let b = p.cwd.as_bytes();
+    let windows_absolute =
+        b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/');
+    if linux || !windows_absolute {
+        absolute(c, "cwd", &p.cwd);
+    }
     if linux && p.args.is_empty() {
         c.fail_at("args", "args must hold at least one entry");
     }
@@ -505,6 +510,23 @@ impl Spec {
                         if value.as_deref().is_some_and(|v| !matches!(v, "new" | "inherit")) {
                             c.fail_at(name, format_args!("{name} must be new or inherit"));
                         }
+                    }
+                    for (name, value) in [
+                        ("ip4", &jail.ip4),
+                        ("ip6", &jail.ip6),
+                        ("sysvmsg", &jail.sysvmsg),
+                        ("sysvsem", &jail.sysvsem),
+                        ("sysvshm", &jail.sysvshm),
+                    ] {
+                        if value
+                            .as_deref()
+                            .is_some_and(|v| !matches!(v, "disable" | "new" | "inherit"))
+                        {
+                            c.fail_at(name, format_args!("{name} must be disable, new or inherit"));
+                        }
+                    }
+                    if jail.enforce_statfs.is_some_and(|e| e > 2) {
+                        c.fail_at("enforceStatfs", "enforceStatfs must be 0, 1 or 2");
                     }
                 });
             });

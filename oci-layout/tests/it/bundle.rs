@@ -51,7 +51,10 @@ fn conversion_follows_conversion_md() {
     );
     assert_eq!(p.cwd, "/srv");
     let user = p.user.as_ref().unwrap();
-    assert_eq!((user.uid, user.gid, user.additional_gids.clone()), (1001, 1002, vec![10, 29]));
+    assert_eq!(
+        (user.uid, user.gid, user.additional_gids.clone()),
+        (Some(1001), Some(1002), vec![10, 29])
+    );
     let a = &spec.annotations;
     assert_eq!(a["org.opencontainers.image.stopSignal"], "SIGQUIT");
     assert_eq!(a["org.opencontainers.image.exposedPorts"], "8080/tcp");
@@ -70,7 +73,7 @@ fn conversion_follows_conversion_md() {
             .unwrap()
             .user
             .unwrap();
-        assert_eq!((u.uid, u.gid), expect, "{user}");
+        assert_eq!((u.uid, u.gid), (Some(expect.0), Some(expect.1)), "{user}");
         assert!(
             u.additional_gids.is_empty(),
             "{user}: no supplementary groups with a number or a group"

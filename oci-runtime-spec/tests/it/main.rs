@@ -197,3 +197,45 @@ fn duplicate_keys_are_errors() {
     let v: Vec<String> = state.validate().into_iter().map(|v| v.path).collect();
     assert_eq!(v, ["$.bundle", "$.pid"]);
 }
+
+#[test]
+fn platform_sections_are_typed_and_lossless() {
+    let doc = br#"{
+      "ociVersion": "1.2.1",
+      "process": {"cwd": "C:\\", "commandLine": "cmd.exe", "user": {"username": "ContainerUser"}},
+      "windows": {
+        "layerFolders": ["C:\\Layers\\layer2", "C:\\Layers\\layer1"],
+        "devices": [{"id": "24E552D7-6523-47F7-A647-D3465BF1F5CA", "idType": "class"}],
+        "resources": {"memory": {"limit": 2097152}, "cpu": {"count": 2, "shares": 256, "maximum": 5000,
+                      "affinity": [{"mask": 3, "group": 0}]}, "storage": {"iops": 50, "bps": 1000, "sandboxSize": 10}},
+        "network": {"endpointList": ["7a010682-17e0-4455-a838-02e5d9655fe6"], "allowUnqualifiedDNSQuery": true,
+                    "DNSSearchList": ["a.com"], "networkSharedContainerName": "c", "networkNamespace": "n"},
+        "credentialSpec": {"anything": ["opaque"]},
+        "servicing": true, "ignoreFlushesDuringBoot": true,
+        "hyperv": {"utilityVMPath": "C:\\path\\to\\uvm"}
+      },
+      "vm": {"hypervisor": {"path": "/usr/bin/qemu", "parameters": ["-x"]}, "kernel": {"path": "/k", "initrd": "/i"},
+             "image": {"path": "/img", "format": "raw"},
+             "hwConfig": {"vcpus": 2, "memory": 512, "dtdevs": ["/a"], "iomems": [{"firstGFN": 1, "firstMFN": 2, "nrMFNs": 3}], "irqs": [5]}},
+      "solaris": {"milestone": "svc:/milestone/container:default", "limitpriv": "default", "maxShmMemory": "512m",
+                  "cappedCPU": {"ncpus": "8"}, "cappedMemory": {"physical": "512m", "swap": "512m"},
+                  "anet": [{"linkname": "net0", "allowedAddress": "172.17.0.2/16", "configureAllowedAddress": "true",
+                            "defrouter": "172.17.0.1/16", "linkProtection": "mac-nospoof, ip-nospoof", "macAddress": "02:42:f8:52:c7:16"}]},
+      "freebsd": {"devices": [{"path": "pf", "mode": 432}], "jail": {"host": "new", "vnet": "new", "ip4": "disable",
+                  "vnetInterfaces": ["epair0b"], "enforceStatfs": 2, "allow": {"rawSockets": true, "mount": ["tmpfs"]}}}
+    }"#;
+    let spec = assert_lossless::<Spec>(doc, "platform sections");
+    let w = spec.windows.as_ref().unwrap();
+    assert_eq!(w.devices[0].id_type, "class");
+    assert_eq!(w.resources.as_ref().unwrap().cpu.as_ref().unwrap().affinity[0].mask, 3);
+    assert_eq!(w.network.as_ref().unwrap().dns_search_list, ["a.com"]);
+    let vm = spec.vm.as_ref().unwrap();
+    assert_eq!(vm.hw_config.as_ref().unwrap().iomems[0].nr_mfns, 3);
+    assert_eq!(spec.solaris.as_ref().unwrap().anet[0].linkname.as_deref(), Some("net0"));
+    let jail = spec.freebsd.as_ref().unwrap().jail.as_ref().unwrap();
+    assert_eq!(jail.allow.as_ref().unwrap().mount, ["tmpfs"]);
+    assert!(spec.validate().is_empty(), "{:?}", spec.validate());
+    let mut bad = spec.clone();
+    bad.freebsd.as_mut().unwrap().jail.as_mut().unwrap().sysvshm = Some("sometimes".into());
+    assert_eq!(bad.validate()[0].path, "$.freebsd.jail.sysvshm");
+}

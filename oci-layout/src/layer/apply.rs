@@ -124,6 +124,34 @@ fn join(components: &[&[u8]]) -> Vec<u8> {
     components.join(&b'/')
 }
 
+/// Who we create files as, to skip `fchown`/`fchmod` calls that would change nothing.
+#[derive(Clone, Copy, Debug)]
+struct Identity {
+    uid: u32,
+    gid: u32,
+    umask: u32,
+}
+
+fn identity() -> Identity {
+    static ID: std::sync::OnceLock<Identity> = std::sync::OnceLock::new();
+    *ID.get_or_init(|| {
+        // The umask can only be read by setting it (process-wide, racy), or from procfs.
+        let umask = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines().find_map(|l| l.strip_prefix("Umask:").map(|v| v.trim().to_owned()))
+            })
+            .and_then(|v| u32::from_str_radix(&v, 8).ok())
+            // Unknown: assume everything is masked, so that chmod is never skipped.
+            .unwrap_or(0o777);
+        Identity {
+            uid: rustix::process::geteuid().as_raw(),
+            gid: rustix::process::getegid().as_raw(),
+            umask,
+        }
+    })
+}
+
 /// The state of one layer's application.
 struct Applier<'a> {
     root: &'a Root,
@@ -140,6 +168,9 @@ struct Applier<'a> {
     /// (the common case) skip resolving it again. Dropped whenever an entry could change
     /// what that path resolves to.
     cached_parent: Option<(Vec<u8>, OwnedFd)>,
+    /// Whether the current parent directory has the set-group-ID bit.
+    parent_setgid: bool,
+    identity: Identity,
 }
 
 pub(super) fn io_err<'p>(
@@ -222,6 +253,8 @@ impl<'a> Applier<'a> {
             dir_times: Vec::new(),
             buffer: vec![0; COPY_BUFFER],
             cached_parent: None,
+            parent_setgid: true,
+            identity: identity(),
         }
     }
 
@@ -324,7 +357,13 @@ impl<'a> Applier<'a> {
         }
         let parent = match self.cached_parent.take() {
             Some((cached, fd)) if cached == parent_path => fd,
-            _ => self.parent(&parts)?,
+            _ => {
+                let fd = self.parent(&parts)?;
+                // New files in a set-group-ID directory take its group: chown them always.
+                self.parent_setgid =
+                    rustix::fs::fstat(&fd).map_or(true, |st| st.st_mode & 0o2000 != 0);
+                fd
+            }
         };
         let result = self.entry_in(parent.as_fd(), name, kind, entry, content, &parts, &path);
         self.cached_parent = Some((parent_path, parent));
@@ -420,12 +459,18 @@ impl<'a> Applier<'a> {
         content: &mut dyn Read,
         path: &[u8],
     ) -> Result<(), LayerError> {
+        // The file is created with its final permission bits when the umask leaves them
+        // intact and there are no set-ID or sticky bits (which chown would clear);
+        // otherwise with 0600 and chmod'ed after chown.
+        let id = self.identity;
+        let plain = entry.mode & 0o7000 == 0 && entry.mode & id.umask == 0;
+        let create_mode = if plain { entry.mode & 0o777 } else { 0o600 };
         let create = || {
             rustix::fs::openat(
                 dir,
                 name,
                 OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                Mode::from_raw_mode(0o600),
+                Mode::from_raw_mode(create_mode),
             )
         };
         // Always a new inode: whatever is there (file, link, directory) is removed first.
@@ -445,7 +490,17 @@ impl<'a> Applier<'a> {
             }
             file.write_all(&self.buffer[..n]).map_err(io_err(path, "write"))?;
         }
-        self.metadata(file.as_fd(), entry, path)?;
+        // A new file is ours already when the entry's owner is who we are (and the
+        // directory does not impose its group).
+        let owned = self.options.rootless
+            || (u64::from(id.uid) == entry.uid
+                && u64::from(id.gid) == entry.gid
+                && !self.parent_setgid);
+        if owned && plain && entry.xattrs.is_empty() {
+            // Nothing left to set but the times.
+        } else {
+            self.metadata(file.as_fd(), entry, path)?;
+        }
         rustix::fs::futimens(&file, &timestamps(entry.mtime, entry.mtime_nsec))
             .map_err(errno(path, "set times of"))?;
         self.report.files += 1;

@@ -5,6 +5,7 @@ mod archive;
 mod bundle;
 mod concurrency;
 mod create;
+mod equivalence;
 mod fsck;
 mod gc;
 mod interop;

@@ -1,0 +1,354 @@
+//! Authentication: `WWW-Authenticate` challenges, token requests and responses, scopes,
+//! and credentials from a Docker `config.json`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// An authentication scheme a registry asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Scheme {
+    /// `Basic`: username and password on every request.
+    Basic,
+    /// `Bearer`: fetch a token from `realm`.
+    Bearer,
+    /// Any other scheme, kept verbatim.
+    Other(String),
+}
+
+/// One challenge of a `WWW-Authenticate` header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Challenge {
+    /// The scheme.
+    pub scheme: Scheme,
+    /// The parameters (`realm`, `service`, `scope`, `error`, ...), names lower-cased.
+    pub params: BTreeMap<String, String>,
+}
+
+impl Challenge {
+    /// A parameter by (lower-case) name.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
+    }
+
+    /// Parses every challenge of a `WWW-Authenticate` header value (RFC 7235 § 4.1):
+    /// `Bearer realm="https://auth.example/token",service="registry",scope="repository:a:pull"`.
+    /// Malformed parts end the parse; what came before is returned.
+    pub fn parse_all(header: &str) -> Vec<Self> {
+        let mut out: Vec<Self> = Vec::new();
+        let b = header.as_bytes();
+        let mut i = 0;
+        let skip_ws = |i: &mut usize| {
+            while *i < b.len() && (b[*i] == b' ' || b[*i] == b'\t' || b[*i] == b',') {
+                *i += 1;
+            }
+        };
+        let token = |i: &mut usize| {
+            let start = *i;
+            while *i < b.len() && !matches!(b[*i], b' ' | b'\t' | b',' | b'=' | b'"') {
+                *i += 1;
+            }
+            &header[start..*i]
+        };
+        loop {
+            skip_ws(&mut i);
+            if i >= b.len() {
+                return out;
+            }
+            let word = token(&mut i);
+            if word.is_empty() {
+                return out;
+            }
+            if i < b.len() && b[i] == b'=' {
+                // A parameter of the current challenge.
+                i += 1;
+                let value = if b.get(i) == Some(&b'"') {
+                    i += 1;
+                    let mut v = String::new();
+                    while i < b.len() && b[i] != b'"' {
+                        if b[i] == b'\\' && i + 1 < b.len() {
+                            i += 1;
+                        }
+                        let ch_len = header[i..].chars().next().map_or(1, char::len_utf8);
+                        v.push_str(&header[i..i + ch_len]);
+                        i += ch_len;
+                    }
+                    if i >= b.len() {
+                        return out; // unterminated quote
+                    }
+                    i += 1;
+                    v
+                } else {
+                    token(&mut i).to_owned()
+                };
+                let Some(current) = out.last_mut() else { return out };
+                current.params.insert(word.to_ascii_lowercase(), value);
+            } else {
+                let scheme = match word.to_ascii_lowercase().as_str() {
+                    "basic" => Scheme::Basic,
+                    "bearer" => Scheme::Bearer,
+                    _ => Scheme::Other(word.to_owned()),
+                };
+                out.push(Self { scheme, params: BTreeMap::new() });
+            }
+        }
+    }
+}
+
+/// A token endpoint's answer (Docker token spec): `token` or `access_token`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct TokenResponse {
+    /// The bearer token.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// The OAuth2 name of the same token.
+    #[serde(default)]
+    pub access_token: Option<String>,
+    /// Seconds the token is valid (default 60).
+    #[serde(default)]
+    pub expires_in: Option<u64>,
+    /// When it was issued (RFC 3339).
+    #[serde(default)]
+    pub issued_at: Option<String>,
+    /// A refresh token, if any.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+}
+
+impl TokenResponse {
+    /// The token to send: `token`, else `access_token`.
+    pub fn bearer(&self) -> Option<&str> {
+        self.token.as_deref().or(self.access_token.as_deref()).filter(|t| !t.is_empty())
+    }
+
+    /// Seconds the token stays valid: `expires_in`, or 60 as the token spec says.
+    pub fn lifetime(&self) -> u64 {
+        self.expires_in.filter(|&s| s > 0).unwrap_or(60)
+    }
+}
+
+/// A scope string for a repository: `repository:<name>:<actions>`.
+///
+/// ```
+/// assert_eq!(oci_distribution::auth::repository_scope("library/nginx", &["pull", "push"]), "repository:library/nginx:pull,push");
+/// ```
+pub fn repository_scope(repository: &str, actions: &[&str]) -> String {
+    format!("repository:{repository}:{}", actions.join(","))
+}
+
+/// Why a token request cannot be made.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenRequestError {
+    /// The challenge is not `Bearer` or has no realm.
+    #[error("the challenge has no bearer realm")]
+    NoRealm,
+    /// The realm is not an http(s) URL this crate can build a request for.
+    #[error("invalid token realm {0:?}")]
+    InvalidRealm(String),
+    /// The realm is on another host than the registry and that is not allowed.
+    #[error("token realm host {realm_host:?} differs from the registry host {registry_host:?}")]
+    ForeignRealm {
+        /// The realm's host.
+        realm_host: String,
+        /// The registry's host.
+        registry_host: String,
+    },
+}
+
+/// The GET request for a bearer token: `realm?service=...&scope=...`. By default the realm
+/// must be on exactly the registry's host, so that credentials are never sent elsewhere;
+/// pass `allow_foreign_realm` to accept realms on other hosts (Docker Hub's
+/// `auth.docker.io`), which the caller then trusts.
+///
+/// # Errors
+/// [`TokenRequestError`].
+pub fn token_request(
+    challenge: &Challenge,
+    scopes: &[String],
+    registry_host: &str,
+    allow_foreign_realm: bool,
+) -> Result<http::Request<()>, TokenRequestError> {
+    if challenge.scheme != Scheme::Bearer {
+        return Err(TokenRequestError::NoRealm);
+    }
+    let realm = challenge.param("realm").ok_or(TokenRequestError::NoRealm)?;
+    let uri: http::Uri =
+        realm.parse().map_err(|_| TokenRequestError::InvalidRealm(realm.to_owned()))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err(TokenRequestError::InvalidRealm(realm.to_owned()));
+    }
+    let realm_host = uri.authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
+    if !allow_foreign_realm && realm_host != registry_host {
+        return Err(TokenRequestError::ForeignRealm {
+            realm_host,
+            registry_host: registry_host.to_owned(),
+        });
+    }
+    let mut query = Vec::new();
+    if let Some(service) = challenge.param("service") {
+        query.push(format!("service={}", crate::endpoint::encode(service)));
+    }
+    for scope in scopes {
+        query.push(format!("scope={}", crate::endpoint::encode(scope)));
+    }
+    let separator = if realm.contains('?') { '&' } else { '?' };
+    let target = if query.is_empty() {
+        realm.to_owned()
+    } else {
+        format!("{realm}{separator}{}", query.join("&"))
+    };
+    http::Request::get(target)
+        .body(())
+        .map_err(|_| TokenRequestError::InvalidRealm(realm.to_owned()))
+}
+
+/// A username and password (or identity token) for a registry.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Credentials {
+    /// The user name.
+    pub username: String,
+    /// The password or token.
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// The `Authorization: Basic ...` value.
+    pub fn basic_header(&self) -> String {
+        let pair = format!("{}:{}", self.username, self.password);
+        format!("Basic {}", oci_image::EmbeddedData::encode(pair.as_bytes()).as_str())
+    }
+}
+
+#[derive(Deserialize)]
+struct DockerConfig {
+    #[serde(default)]
+    auths: BTreeMap<String, DockerAuth>,
+}
+
+#[derive(Deserialize)]
+struct DockerAuth {
+    #[serde(default)]
+    auth: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    identitytoken: Option<String>,
+}
+
+/// Credentials for `registry` from a Docker `config.json` (`auths`, with base64 `auth`
+/// or `username`/`password`). Keys may be written as URLs (`https://index.docker.io/v1/`
+/// for Docker Hub).
+///
+/// # Errors
+/// A [`serde_json::Error`] if the file does not parse.
+pub fn credentials_from_docker_config(
+    config: &[u8],
+    registry: &str,
+) -> Result<Option<Credentials>, serde_json::Error> {
+    let config: DockerConfig = serde_json::from_slice(config)?;
+    let wanted =
+        if registry == crate::reference::DOCKER_HUB { "index.docker.io" } else { registry };
+    for (key, auth) in &config.auths {
+        let host = key.trim_start_matches("https://").trim_start_matches("http://");
+        let host = host.split('/').next().unwrap_or(host);
+        if host != wanted && !(wanted == "index.docker.io" && host == crate::reference::DOCKER_HUB)
+        {
+            continue;
+        }
+        if let Some(encoded) = &auth.auth {
+            let Ok(data) = encoded.parse::<oci_image::EmbeddedData>() else { continue };
+            let decoded = String::from_utf8_lossy(&data.decode()).into_owned();
+            if let Some((u, p)) = decoded.split_once(':') {
+                return Ok(Some(Credentials { username: u.to_owned(), password: p.to_owned() }));
+            }
+        }
+        if let (Some(u), Some(p)) = (&auth.username, &auth.password) {
+            return Ok(Some(Credentials { username: u.clone(), password: p.clone() }));
+        }
+        if let Some(token) = &auth.identitytoken {
+            return Ok(Some(Credentials {
+                username: "<token>".to_owned(),
+                password: token.clone(),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenges() {
+        let all = Challenge::parse_all(
+            r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:samalba/my-app:pull,push", Basic realm="x y""#,
+        );
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].scheme, Scheme::Bearer);
+        assert_eq!(all[0].param("scope"), Some("repository:samalba/my-app:pull,push"));
+        assert_eq!(all[1].scheme, Scheme::Basic);
+        assert_eq!(all[1].param("realm"), Some("x y"));
+        assert_eq!(Challenge::parse_all(r#"Bearer realm="unterminated"#).len(), 1);
+        assert!(Challenge::parse_all("").is_empty());
+        assert_eq!(
+            Challenge::parse_all(
+                r#"Bearer error="invalid_token", error_description="a \"quoted\" word""#
+            )[0]
+            .param("error_description"),
+            Some(r#"a "quoted" word"#)
+        );
+    }
+
+    #[test]
+    fn token_requests() {
+        let c = &Challenge::parse_all(
+            r#"Bearer realm="https://reg.example/token",service="reg.example""#,
+        )[0];
+        let req =
+            token_request(c, &[repository_scope("a/b", &["pull"])], "reg.example", false).unwrap();
+        assert_eq!(
+            req.uri().to_string(),
+            "https://reg.example/token?service=reg.example&scope=repository%3Aa%2Fb%3Apull"
+        );
+        assert!(matches!(
+            token_request(c, &[], "other.example", false),
+            Err(TokenRequestError::ForeignRealm { .. })
+        ));
+        assert!(token_request(c, &[], "other.example", true).is_ok());
+        let basic = &Challenge::parse_all(r#"Basic realm="r""#)[0];
+        assert_eq!(token_request(basic, &[], "r", false).unwrap_err(), TokenRequestError::NoRealm);
+        let t: TokenResponse =
+            serde_json::from_str(r#"{"access_token":"abc","expires_in":300}"#).unwrap();
+        assert_eq!((t.bearer(), t.lifetime()), (Some("abc"), 300));
+        assert_eq!(TokenResponse::default().lifetime(), 60);
+    }
+
+    #[test]
+    fn docker_config() {
+        let config = br#"{"auths":{"https://index.docker.io/v1/":{"auth":"dXNlcjpwYXNz"},"127.0.0.1:5000":{"username":"u","password":"p:w"}}}"#;
+        let hub = credentials_from_docker_config(config, "docker.io").unwrap().unwrap();
+        assert_eq!((hub.username.as_str(), hub.password.as_str()), ("user", "pass"));
+        let local = credentials_from_docker_config(config, "127.0.0.1:5000").unwrap().unwrap();
+        assert_eq!(local.password, "p:w");
+        assert_eq!(local.basic_header(), "Basic dTpwOnc=");
+        assert!(credentials_from_docker_config(config, "ghcr.io").unwrap().is_none());
+        assert!(!format!("{local:?}").contains("p:w"));
+    }
+}

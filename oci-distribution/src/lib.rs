@@ -1,0 +1,53 @@
+//! The [OCI distribution-spec](https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md)
+//! typed, as a protocol core that never touches a socket: image [`Reference`]s, every
+//! registry endpoint as an [`http::Request`] ([`endpoint`]), typed responses, registry
+//! error bodies with an open set of codes ([`ErrorResponse`]), and authentication
+//! ([`auth`]: `WWW-Authenticate` challenges, token requests and responses, Docker
+//! `config.json` credentials).
+//!
+//! This crate does not (yet) send requests: a driver sends what the functions of
+//! [`endpoint`] build and hands the responses back to the checks there (the blocking
+//! client behind a `client` feature is not written yet).
+//!
+//! # Example
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use oci_distribution::{endpoint, Reference};
+//!
+//! let reference: Reference = "127.0.0.1:5000/team/app:v1".parse()?;
+//! let registry = endpoint::Registry::of(&reference, true);
+//! let request = endpoint::get_manifest(&registry, &reference, false)?;
+//! assert_eq!(request.uri(), "http://127.0.0.1:5000/v2/team/app/manifests/v1");
+//!
+//! // A canned response: the manifest bytes are hashed, whatever the headers claim.
+//! let body = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#;
+//! let (parts, ()) = http::Response::builder()
+//!     .status(200)
+//!     .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+//!     .body(())?
+//!     .into_parts();
+//! let descriptor = endpoint::check_manifest(&reference, &parts, body)?;
+//! assert_eq!(descriptor.digest, oci_image::Digest::sha256(body));
+//! # Ok(()) }
+//! ```
+//!
+//! # Types
+//!
+//! | item | spec |
+//! | --- | --- |
+//! | [`Reference`] | Docker / distribution reference grammar |
+//! | [`endpoint`] | spec.md end-1 … end-14, `_catalog`, pagination, referrers fallback tags |
+//! | [`ErrorResponse`], [`ErrorCode`] | spec.md § Error Codes |
+//! | [`auth`] | token authentication, Docker `config.json` |
+
+pub mod auth;
+pub mod endpoint;
+mod error;
+mod reference;
+
+pub use error::{ErrorCode, ErrorResponse, RegistryError};
+pub use reference::{
+    DEFAULT_TAG, DOCKER_HUB, DOCKER_HUB_API, ParseReferenceError, Reference, is_valid_repository,
+    is_valid_tag,
+};

@@ -259,10 +259,17 @@ impl<'a> Applier<'a> {
     }
 
     fn mark_added(&mut self, parts: &[&[u8]]) {
-        for i in 1..parts.len() {
-            self.ancestors.insert(join(&parts[..i]));
+        let path = join(parts);
+        // Ancestors deepest first: once one is known, all above it are too.
+        let mut end = path.len();
+        while let Some(slash) = path[..end].iter().rposition(|&b| b == b'/') {
+            if self.ancestors.contains(&path[..slash]) {
+                break;
+            }
+            self.ancestors.insert(path[..slash].to_vec());
+            end = slash;
         }
-        self.added.insert(join(parts));
+        self.added.insert(path);
     }
 
     fn skip(&mut self, what: String) {

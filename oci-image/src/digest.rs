@@ -272,8 +272,19 @@ fn check_algorithm(alg: &[u8]) -> bool {
     !previous_was_separator
 }
 
+/// `[0-9a-f]` by table, without branches per byte (digests are checked on every parse).
+const LOWER_HEX: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = matches!(c as u8, b'0'..=b'9' | b'a'..=b'f');
+        c += 1;
+    }
+    t
+};
+
 fn is_lower_hex(b: &[u8]) -> bool {
-    b.iter().all(|&c| c.is_ascii_digit() | (b'a'..=b'f').contains(&c))
+    b.iter().fold(true, |ok, &c| ok & LOWER_HEX[usize::from(c)])
 }
 
 fn parse(s: &str) -> Result<usize, ParseDigestError> {

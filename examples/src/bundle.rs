@@ -3,11 +3,10 @@
 use std::path::PathBuf;
 
 use oci_image::Platform;
-use oci_layout::Layout;
 use oci_layout::layer::ApplyOptions;
 use serde_json::json;
 
-use crate::inspect::only_tag;
+use crate::inspect::open_image;
 use crate::transport::Transport;
 use crate::{Failure, print_json};
 
@@ -34,12 +33,7 @@ pub struct Args {
 /// # Errors
 /// If the image cannot be unpacked or its configuration converted.
 pub fn run(args: &Args) -> Result<(), Failure> {
-    let (path, reference) = args.image.layout("bundle")?;
-    let layout = Layout::open(path)?;
-    let reference = match reference {
-        Some(r) => r.to_owned(),
-        None => only_tag(&layout)?,
-    };
+    let (layout, reference) = open_image(&args.image, "bundle")?;
     let mut options = ApplyOptions::default();
     options.rootless = args.rootless;
     let report = layout.bundle(&reference, args.platform.as_ref(), &args.bundle, &options)?;

@@ -43,17 +43,27 @@ pub fn only_tag(layout: &Layout) -> Result<String, Failure> {
     }
 }
 
-/// Runs `oci inspect`.
+/// Opens the layout an `oci:LAYOUT[:REF]` name points to, with the reference it names
+/// (or the layout's only tag).
 ///
 /// # Errors
-/// If the layout or reference cannot be read.
-pub fn run(args: &Args) -> Result<(), Failure> {
-    let (path, reference) = args.image.layout("inspect")?;
+/// For another transport, a layout that cannot be opened, or no single tag.
+pub fn open_image(image: &Transport, what: &str) -> Result<(Layout, String), Failure> {
+    let (path, reference) = image.layout(what)?;
     let layout = Layout::open(path)?;
     let reference = match reference {
         Some(r) => r.to_owned(),
         None => only_tag(&layout)?,
     };
+    Ok((layout, reference))
+}
+
+/// Runs `oci inspect`.
+///
+/// # Errors
+/// If the layout or reference cannot be read.
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let (layout, reference) = open_image(&args.image, "inspect")?;
     let descriptor = layout.resolve(&reference, args.platform.as_ref())?;
     let bytes =
         layout.read_blob_bytes(&descriptor, oci_image::content::DEFAULT_MAX_DOCUMENT_SIZE)?;

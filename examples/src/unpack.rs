@@ -3,11 +3,10 @@
 use std::path::PathBuf;
 
 use oci_image::Platform;
-use oci_layout::Layout;
 use oci_layout::layer::ApplyOptions;
 use serde_json::json;
 
-use crate::inspect::only_tag;
+use crate::inspect::open_image;
 use crate::transport::Transport;
 use crate::{Failure, print_json};
 
@@ -35,12 +34,7 @@ pub struct Args {
 /// # Errors
 /// If the image cannot be read or a layer fails to apply or verify.
 pub fn run(args: &Args) -> Result<(), Failure> {
-    let (path, reference) = args.image.layout("unpack")?;
-    let layout = Layout::open(path)?;
-    let reference = match reference {
-        Some(r) => r.to_owned(),
-        None => only_tag(&layout)?,
-    };
+    let (layout, reference) = open_image(&args.image, "unpack")?;
     let mut options = ApplyOptions::default();
     options.rootless = args.rootless;
     let report = layout.unpack(&reference, args.platform.as_ref(), &args.rootfs, &options)?;

@@ -165,8 +165,8 @@ pub(crate) fn sync_dir(dir: BorrowedFd<'_>) -> io::Result<()> {
     Ok(rustix::fs::fsync(dir)?)
 }
 
-/// The names in a directory, without `.` and `..`.
-pub(crate) fn list(dir: BorrowedFd<'_>) -> io::Result<Vec<String>> {
+/// The names in a directory as bytes, without `.` and `..`, sorted.
+pub(crate) fn list_bytes(dir: BorrowedFd<'_>) -> io::Result<Vec<Vec<u8>>> {
     let fd = rustix::fs::openat(
         dir,
         ".",
@@ -176,13 +176,18 @@ pub(crate) fn list(dir: BorrowedFd<'_>) -> io::Result<Vec<String>> {
     let mut names = Vec::new();
     for entry in rustix::fs::Dir::read_from(&fd)? {
         let entry = entry?;
-        let name = entry.file_name().to_string_lossy();
-        if name != "." && name != ".." {
-            names.push(name.into_owned());
+        let name = entry.file_name().to_bytes();
+        if name != b"." && name != b".." {
+            names.push(name.to_vec());
         }
     }
     names.sort();
     Ok(names)
+}
+
+/// The names in a directory, without `.` and `..`, sorted (non-UTF-8 bytes replaced).
+pub(crate) fn list(dir: BorrowedFd<'_>) -> io::Result<Vec<String>> {
+    Ok(list_bytes(dir)?.into_iter().map(|n| String::from_utf8_lossy(&n).into_owned()).collect())
 }
 
 /// An exclusive lock on the file `name` beneath `dir` (created if missing), held until

@@ -200,31 +200,13 @@ fn remove_any(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
                 OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
                 Mode::empty(),
             )?;
-            for child in list(sub.as_fd())? {
+            for child in crate::fs::list_bytes(sub.as_fd())? {
                 remove_any(sub.as_fd(), &child)?;
             }
             Ok(rustix::fs::unlinkat(dir, name, AtFlags::REMOVEDIR)?)
         }
         Ok(_) => Ok(rustix::fs::unlinkat(dir, name, AtFlags::empty())?),
     }
-}
-
-fn list(dir: BorrowedFd<'_>) -> io::Result<Vec<Vec<u8>>> {
-    let fd = rustix::fs::openat(
-        dir,
-        ".",
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )?;
-    let mut out = Vec::new();
-    for entry in rustix::fs::Dir::read_from(&fd)? {
-        let entry = entry?;
-        let name = entry.file_name().to_bytes();
-        if name != b"." && name != b".." {
-            out.push(name.to_vec());
-        }
-    }
-    Ok(out)
 }
 
 fn file_type(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Option<FileType>> {
@@ -665,7 +647,7 @@ impl<'a> Applier<'a> {
                 Mode::empty(),
             )
             .map_err(errno(path, "open"))?;
-            for child in list(sub.as_fd()).map_err(io_err(path, "list"))? {
+            for child in crate::fs::list_bytes(sub.as_fd()).map_err(io_err(path, "list"))? {
                 let mut child_path = path.to_vec();
                 child_path.push(b'/');
                 child_path.extend_from_slice(&child);
@@ -682,7 +664,7 @@ impl<'a> Applier<'a> {
             let parts: Vec<&[u8]> =
                 dir_path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
             let Ok(dir) = self.root.open_dir(&parts) else { continue };
-            for child in list(dir.as_fd()).map_err(io_err(&dir_path, "list"))? {
+            for child in crate::fs::list_bytes(dir.as_fd()).map_err(io_err(&dir_path, "list"))? {
                 let child_path = if dir_path.is_empty() {
                     child.clone()
                 } else {

@@ -61,25 +61,6 @@ pub struct CreatedLayer {
     pub entries: u64,
 }
 
-fn names(dir: BorrowedFd<'_>) -> io::Result<Vec<Vec<u8>>> {
-    let fd = rustix::fs::openat(
-        dir,
-        ".",
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )?;
-    let mut out = Vec::new();
-    for entry in rustix::fs::Dir::read_from(&fd)? {
-        let entry = entry?;
-        let name = entry.file_name().to_bytes();
-        if name != b"." && name != b".." {
-            out.push(name.to_vec());
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
 fn stat_at(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Option<Stat>> {
     match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
         Ok(st) => Ok(Some(st)),
@@ -259,11 +240,11 @@ impl<W: Write> Walker<'_, W> {
         lower: Option<BorrowedFd<'_>>,
         prefix: &[u8],
     ) -> Result<(), LayerError> {
-        let upper_names = names(upper).map_err(io_err(prefix, "list"))?;
+        let upper_names = crate::fs::list_bytes(upper).map_err(io_err(prefix, "list"))?;
         let set: BTreeSet<&[u8]> = upper_names.iter().map(Vec::as_slice).collect();
         let mut all: BTreeSet<Vec<u8>> = upper_names.iter().cloned().collect();
         let lower_names = match lower {
-            Some(l) => names(l).map_err(io_err(prefix, "list lower"))?,
+            Some(l) => crate::fs::list_bytes(l).map_err(io_err(prefix, "list lower"))?,
             None => Vec::new(),
         };
         all.extend(lower_names.iter().cloned());

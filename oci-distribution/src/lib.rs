@@ -5,9 +5,10 @@
 //! ([`auth`]: `WWW-Authenticate` challenges, token requests and responses, Docker
 //! `config.json` credentials).
 //!
-//! This crate does not (yet) send requests: a driver sends what the functions of
-//! [`endpoint`] build and hands the responses back to the checks there (the blocking
-//! client behind a `client` feature is not written yet).
+//! The protocol core sends nothing: a driver sends what the functions of [`endpoint`]
+//! build and hands the responses back to the checks there. The feature `client` adds
+//! such a driver, [`client`](crate#features): a blocking client whose remote repositories
+//! are `oci_image::content` stores, so `oci_image::content::copy` pulls and pushes.
 //!
 //! # Example
 //!
@@ -42,6 +43,8 @@
 //! | [`auth`] | token authentication, Docker `config.json` |
 
 pub mod auth;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod endpoint;
 mod error;
 mod reference;

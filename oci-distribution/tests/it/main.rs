@@ -1,6 +1,12 @@
-//! Integration tests of `oci-distribution`: requests as transcripts, responses canned.
+//! Integration tests of `oci-distribution`: requests as transcripts, responses canned, and
+//! both the protocol core and the client against the real registry.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[cfg(feature = "client")]
+mod client;
 mod properties;
+#[cfg(feature = "client")]
+mod proxy;
 mod registry;
+mod support;
 mod transcripts;

@@ -1,62 +1,17 @@
 //! Our requests against the real distribution registry (Debian's `docker-registry`),
 //! started by the test on 127.0.0.1 and stopped when it ends. The requests are built by
-//! `endpoint` and sent by a few lines of HTTP/1.0 here: the crate has no client yet.
+//! `endpoint` and sent by a few lines of HTTP/1.0 here, so that the protocol core is
+//! checked apart from the client.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::TcpStream;
 
 use oci_distribution::endpoint::{self, Body, Deletion, Registry};
 use oci_distribution::{ErrorCode, Reference};
 use oci_image::{Descriptor, ImageManifest, MediaType};
 
-struct Server {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn manifest_config(manifest: &[u8]) -> Descriptor {
     oci_image::json::from_slice::<ImageManifest>(manifest).unwrap().config
-}
-
-fn start() -> Server {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new("docker-registry")
-        .args(["serve", config.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot run `docker-registry` ({e}): install it (apt-get install docker-registry)"
-            )
-        });
-    let server = Server { child, port, _dir: dir };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the registry did not start on 127.0.0.1:{port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
 }
 
 /// Sends a request (HTTP/1.0, so the answer is not chunked) with the bytes a `Body`
@@ -109,7 +64,7 @@ fn send(request: http::Request<Body>, blob: &[u8]) -> (http::response::Parts, Ve
 
 #[test]
 fn push_pull_list_delete_and_errors() {
-    let server = start();
+    let server = crate::support::Registry::start(None);
     let reference: Reference = format!("127.0.0.1:{}/team/app:v1", server.port).parse().unwrap();
     let r = Registry::of(&reference, true);
     let (parts, _) = send(endpoint::api_version(&r).unwrap(), b"");

@@ -56,7 +56,7 @@ fn describe(root: &Path) -> BTreeMap<String, String> {
     out
 }
 
-fn assert_same_tree(ours: &Path, theirs: &Path, what: &str) {
+pub(crate) fn assert_same_tree(ours: &Path, theirs: &Path, what: &str) {
     let (a, b) = (describe(ours), describe(theirs));
     let differences: Vec<String> = a
         .keys()

@@ -4,6 +4,7 @@
 mod archive;
 mod bundle;
 mod concurrency;
+mod corpus;
 mod create;
 mod equivalence;
 mod fsck;

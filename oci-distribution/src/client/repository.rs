@@ -1,0 +1,487 @@
+//! A repository of a registry as an [`oci_image::content`] store.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+
+use http::StatusCode;
+use oci_image::content::{self, BlobReader, Source, Target};
+use oci_image::{Descriptor, Digest, Document, ImageIndex, MediaType, VerifyingReader};
+
+use super::transfer::{ResumingReader, Upload};
+use super::{Client, ClientError, Payload, Retry, read_small};
+use crate::auth::repository_scope;
+use crate::endpoint::{self, Deletion, Registry, ResponseError};
+use crate::{Reference, is_valid_tag};
+
+/// Documents kept after a resolve or a push, so that the copy that follows does not ask
+/// for them again.
+const DOCUMENT_CACHE_ENTRIES: usize = 256;
+
+/// One repository of a registry: a content [`Source`] (pull) and [`Target`] (push).
+#[derive(Clone)]
+pub struct Repository {
+    client: Client,
+    registry: Registry,
+    name: String,
+    pull_scope: String,
+    push_scope: String,
+    mount_from: Option<String>,
+    documents: Arc<Mutex<HashMap<Digest, Arc<[u8]>>>>,
+}
+
+impl std::fmt::Debug for Repository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repository")
+            .field("registry", &self.registry)
+            .field("name", &self.name)
+            .field("mount_from", &self.mount_from)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Repository {
+    pub(super) fn new(client: Client, registry: Registry, name: &str) -> Self {
+        Self {
+            client,
+            registry,
+            pull_scope: repository_scope(name, &["pull"]),
+            push_scope: repository_scope(name, &["pull", "push"]),
+            name: name.to_owned(),
+            mount_from: None,
+            documents: Arc::default(),
+        }
+    }
+
+    /// The repository's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// When a blob is missing here, first try to mount it from `repository` of the same
+    /// registry (end-11) instead of uploading it: what a copy between two repositories of
+    /// one registry wants.
+    pub fn mount_from(mut self, repository: &str) -> Self {
+        self.push_scope = format!(
+            "{} {}",
+            repository_scope(&self.name, &["pull", "push"]),
+            repository_scope(repository, &["pull"])
+        );
+        self.mount_from = Some(repository.to_owned());
+        self
+    }
+
+    fn send(
+        &self,
+        request: &http::Request<endpoint::Body>,
+        payload: Payload<'_>,
+        push: bool,
+    ) -> Result<super::Response, ClientError> {
+        let scope = if push { &self.push_scope } else { &self.pull_scope };
+        self.client.send(&self.registry, scope, request, payload, Retry::Yes)
+    }
+
+    fn reference(&self, tag_or_digest: &str) -> Result<Reference, content::Error> {
+        let invalid = || content::Error::InvalidReference(tag_or_digest.to_owned());
+        let (tag, digest) = match tag_or_digest.parse::<Digest>() {
+            Ok(d) => (None, Some(d)),
+            Err(_) if is_valid_tag(tag_or_digest) => (Some(tag_or_digest), None),
+            Err(_) => return Err(invalid()),
+        };
+        Reference::new(&self.registry.host, &self.name, tag, digest).map_err(|_| invalid())
+    }
+
+    /// Fetches a manifest or index by tag or digest (end-3): its bytes, hashed against the
+    /// digest asked for, and the descriptor computed from them.
+    ///
+    /// # Errors
+    /// [`ClientError`]; a 404 is [`ClientError::Response`] with that status.
+    pub fn get_manifest(&self, tag_or_digest: &str) -> Result<(Descriptor, Vec<u8>), ClientError> {
+        let reference =
+            self.reference(tag_or_digest).map_err(|e| ClientError::Io(std::io::Error::other(e)))?;
+        let request = endpoint::get_manifest(&self.registry, &reference, false)?;
+        let response = self.send(&request, Payload::None, false)?;
+        let (parts, body) = response.into_parts();
+        let limit = self.client.options().max_manifest_size;
+        let bytes = read_small(body, limit.max(endpoint::MAX_SMALL_BODY))
+            .map_err(|e| self.client.transport(&request, e))?;
+        if bytes.len() > limit {
+            return Err(self.client.response_error(&request, ResponseError::TooLarge(limit)));
+        }
+        let descriptor = endpoint::check_manifest(&reference, &parts, &bytes)
+            .map_err(|e| self.client.response_error(&request, e))?;
+        self.remember(&descriptor.digest, &bytes);
+        Ok((descriptor, bytes))
+    }
+
+    /// Pushes a manifest or index under `tag_or_digest` (end-7), as these exact bytes.
+    /// Returns the `OCI-Subject` the registry answered with, if any (a registry that
+    /// handles referrers itself).
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub fn put_manifest(
+        &self,
+        tag_or_digest: &str,
+        media_type: &MediaType,
+        bytes: &[u8],
+    ) -> Result<Option<String>, ClientError> {
+        let request = endpoint::put_manifest(
+            &self.registry,
+            &self.name,
+            tag_or_digest,
+            media_type,
+            bytes.to_vec(),
+        )?;
+        let response = self.send(&request, Payload::Bytes(bytes), true)?;
+        let response = self.client.expect(&request, response, &[StatusCode::CREATED])?;
+        let subject =
+            response.headers().get("OCI-Subject").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        super::drain(response);
+        self.remember(&tag_or_digest.parse().unwrap_or_else(|_| Digest::sha256(bytes)), bytes);
+        Ok(subject)
+    }
+
+    /// Every tag of the repository (end-8), following `Link` pagination with `n` per page.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub fn tags(&self, n: Option<u32>) -> Result<Vec<String>, ClientError> {
+        let mut request = endpoint::list_tags(&self.registry, &self.name, n, None)?;
+        let mut all = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            let response = self.send(&request, Payload::None, false)?;
+            let response = self.client.expect(&request, response, &[StatusCode::OK])?;
+            let (parts, body) = response.into_parts();
+            let bytes = read_small(body, endpoint::MAX_MANIFEST_SIZE)
+                .map_err(|e| self.client.transport(&request, e))?;
+            let page: endpoint::TagList = serde_json::from_slice(&bytes)
+                .map_err(|e| self.client.response_error(&request, ResponseError::Json(e)))?;
+            let last = page.tags.last().cloned();
+            let count = page.tags.len();
+            let before = all.len();
+            for tag in page.tags {
+                if seen.insert(tag.clone()) {
+                    all.push(tag);
+                }
+            }
+            if all.len() == before {
+                // A page with nothing new: a registry that ignores the pagination.
+                return Ok(all);
+            }
+            match endpoint::next_link(&parts) {
+                Some(link) => request = endpoint::follow_link(&self.registry, &link)?,
+                // A registry that sends no `Link` but honours `n` and `last`: exactly `n`
+                // tags means there may be more.
+                None => match (n, last) {
+                    (Some(n), Some(last)) if n > 0 && count as u64 == u64::from(n) => {
+                        request =
+                            endpoint::list_tags(&self.registry, &self.name, Some(n), Some(&last))?;
+                    }
+                    _ => return Ok(all),
+                },
+            }
+        }
+    }
+
+    /// Deletes a manifest by digest (or tag where the registry allows it) or a blob
+    /// (end-9, end-10).
+    ///
+    /// # Errors
+    /// [`ClientError`]; registries without deletes answer 405 (`UNSUPPORTED`).
+    pub fn delete(&self, what: Deletion<'_>) -> Result<(), ClientError> {
+        let request = endpoint::delete(&self.registry, &self.name, what)?;
+        let response = self.send(&request, Payload::None, true)?;
+        self.client.expect(&request, response, &[StatusCode::ACCEPTED, StatusCode::OK]).map(drop)
+    }
+
+    fn remember(&self, digest: &Digest, bytes: &[u8]) {
+        if let Ok(mut cache) = self.documents.lock() {
+            if cache.len() >= DOCUMENT_CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(digest.clone(), Arc::from(bytes));
+        }
+    }
+
+    fn remembered(&self, digest: &Digest) -> Option<Arc<[u8]>> {
+        self.documents.lock().ok()?.get(digest).cloned()
+    }
+
+    /// Whether the registry holds the blob or manifest (a `HEAD`).
+    fn head(&self, descriptor: &Descriptor) -> Result<bool, ClientError> {
+        let request = if is_document(&descriptor.media_type) {
+            let reference = Reference::new(
+                &self.registry.host,
+                &self.name,
+                None,
+                Some(descriptor.digest.clone()),
+            )
+            .map_err(|e| ClientError::Io(std::io::Error::other(e)))?;
+            endpoint::get_manifest(&self.registry, &reference, true)?
+        } else {
+            endpoint::get_blob(&self.registry, &self.name, &descriptor.digest, true, None)?
+        };
+        let response = self.send(&request, Payload::None, false)?;
+        match response.status() {
+            StatusCode::OK => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            _ => self.client.expect(&request, response, &[]).map(|_| false),
+        }
+    }
+
+    /// Tries a cross-repository mount; `true` if the registry mounted the blob.
+    fn mount(&self, from: &str, digest: &Digest) -> Result<bool, ClientError> {
+        let request = endpoint::mount_blob(&self.registry, &self.name, digest, Some(from))?;
+        let response = self.send(&request, Payload::None, true)?;
+        match response.status() {
+            StatusCode::CREATED => Ok(true),
+            StatusCode::ACCEPTED => {
+                // The registry opened an upload session instead: close it.
+                if let Some(location) =
+                    response.headers().get(http::header::LOCATION).and_then(|v| v.to_str().ok())
+                    && let Ok(cancel) = endpoint::upload_status(&self.registry, location, true)
+                {
+                    let _ = self.send(&cancel, Payload::None, true);
+                }
+                Ok(false)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// The referrers of `subject` from the fallback tag (`sha256-<hex>`), for registries
+    /// without the referrers API; `None` if there is no such tag.
+    fn fallback_referrers(&self, subject: &Digest) -> Result<Option<ImageIndex>, ClientError> {
+        let tag = endpoint::referrers_fallback_tag(subject);
+        match self.get_manifest(&tag) {
+            Ok((_, bytes)) => {
+                let index: ImageIndex = oci_image::json::from_slice(&bytes).map_err(|e| {
+                    ClientError::Io(std::io::Error::other(format!("referrers index {tag}: {e}")))
+                })?;
+                Ok(Some(index))
+            }
+            Err(e) if e.status() == Some(StatusCode::NOT_FOUND) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Adds `referrer` to the fallback tag of its subject (the referrers tag schema).
+    fn add_fallback_referrer(
+        &self,
+        subject: &Digest,
+        referrer: Descriptor,
+    ) -> Result<(), ClientError> {
+        let mut index =
+            self.fallback_referrers(subject)?.unwrap_or_else(|| ImageIndex::new(Vec::new()));
+        if index.manifests.iter().any(|d| d.digest == referrer.digest) {
+            return Ok(());
+        }
+        index.manifests.push(referrer);
+        let bytes = oci_image::json::to_vec(&index)
+            .map_err(|e| ClientError::Io(std::io::Error::other(e)))?;
+        self.put_manifest(
+            &endpoint::referrers_fallback_tag(subject),
+            &MediaType::ImageIndex,
+            &bytes,
+        )
+        .map(drop)
+    }
+
+    fn push_document(
+        &self,
+        descriptor: &Descriptor,
+        content: &mut dyn Read,
+    ) -> Result<(), content::Error> {
+        let limit = self.client.options().max_manifest_size as u64;
+        if descriptor.size > limit {
+            return Err(content::Error::TooLarge {
+                digest: descriptor.digest.clone(),
+                size: descriptor.size,
+                limit,
+            });
+        }
+        let mut bytes = Vec::new();
+        verifying(descriptor, content)?
+            .read_to_end(&mut bytes)
+            .map_err(|e| content::Error::from_read(&descriptor.digest, e))?;
+        let subject = self
+            .put_manifest(descriptor.digest.as_str(), &descriptor.media_type, &bytes)
+            .map_err(backend)?;
+        if subject.is_none()
+            && let Ok(document) = Document::parse(&descriptor.media_type, &bytes)
+            && let Some(s) = document.subject()
+        {
+            let referrer = content::referrer_descriptor(descriptor, &document);
+            self.add_fallback_referrer(&s.digest, referrer).map_err(backend)?;
+        }
+        Ok(())
+    }
+}
+
+fn is_document(media_type: &MediaType) -> bool {
+    media_type.is_manifest() || media_type.is_index()
+}
+
+fn verifying<'r>(
+    descriptor: &Descriptor,
+    content: &'r mut dyn Read,
+) -> Result<VerifyingReader<&'r mut dyn Read>, content::Error> {
+    VerifyingReader::new(content, &descriptor.digest, descriptor.size).map_err(|e| {
+        content::Error::Verify {
+            digest: descriptor.digest.clone(),
+            source: oci_image::VerifyError::Unverifiable(e),
+        }
+    })
+}
+
+fn backend(e: ClientError) -> content::Error {
+    content::Error::Backend(Box::new(e))
+}
+
+/// Maps a 404 to the content store's "not found", anything else to a backend error.
+fn not_found_or(e: ClientError, not_found: impl FnOnce() -> content::Error) -> content::Error {
+    if e.status() == Some(StatusCode::NOT_FOUND) { not_found() } else { backend(e) }
+}
+
+impl Source for Repository {
+    fn fetch(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, content::Error> {
+        let digest = &descriptor.digest;
+        let wrap = |reader: Box<dyn Read + Send>| -> Result<BlobReader<'_>, content::Error> {
+            let verified = VerifyingReader::new(reader, digest, descriptor.size).map_err(|e| {
+                content::Error::Verify {
+                    digest: digest.clone(),
+                    source: oci_image::VerifyError::Unverifiable(e),
+                }
+            })?;
+            Ok(Box::new(verified))
+        };
+        if is_document(&descriptor.media_type) {
+            let bytes = match self.remembered(digest) {
+                Some(b) => b,
+                None => {
+                    let (_, bytes) = self.get_manifest(digest.as_str()).map_err(|e| {
+                        not_found_or(e, || content::Error::NotFound(digest.clone()))
+                    })?;
+                    Arc::from(bytes)
+                }
+            };
+            return wrap(Box::new(std::io::Cursor::new(bytes)));
+        }
+        // A foreign layer comes from its URLs, never with the registry's credentials.
+        for url in &descriptor.urls {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                continue;
+            }
+            if let Ok(response) = self.client.get_foreign(url) {
+                return wrap(Box::new(response.into_body().into_reader()));
+            }
+        }
+        let reader = ResumingReader::open(
+            self.client.clone(),
+            self.registry.clone(),
+            &self.name,
+            self.pull_scope.clone(),
+            descriptor,
+        )
+        .map_err(|e| not_found_or(e, || content::Error::NotFound(digest.clone())))?;
+        wrap(Box::new(reader))
+    }
+
+    fn resolve(&self, reference: &str) -> Result<Descriptor, content::Error> {
+        self.reference(reference)?;
+        let (descriptor, _) = self.get_manifest(reference).map_err(|e| {
+            not_found_or(e, || content::Error::ReferenceNotFound(reference.to_owned()))
+        })?;
+        Ok(descriptor)
+    }
+
+    fn referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: Option<&MediaType>,
+    ) -> Result<Vec<Descriptor>, content::Error> {
+        let request =
+            endpoint::referrers(&self.registry, &self.name, &subject.digest, artifact_type)
+                .map_err(|e| backend(e.into()))?;
+        let response = self.send(&request, Payload::None, false).map_err(backend)?;
+        let mut found = if response.status() == StatusCode::NOT_FOUND {
+            super::drain(response);
+            match self.fallback_referrers(&subject.digest).map_err(backend)? {
+                Some(index) => index.manifests,
+                None => Vec::new(),
+            }
+        } else {
+            let (parts, body) = response.into_parts();
+            let bytes = read_small(body, self.client.options().max_manifest_size)
+                .map_err(|e| backend(self.client.transport(&request, e)))?;
+            let (manifests, filtered) = endpoint::parse_referrers(&parts, &bytes)
+                .map_err(|e| backend(self.client.response_error(&request, e)))?;
+            if filtered {
+                return Ok(manifests);
+            }
+            manifests
+        };
+        if let Some(wanted) = artifact_type {
+            found.retain(|d| d.artifact_type.as_ref() == Some(wanted));
+        }
+        Ok(found)
+    }
+}
+
+impl Target for Repository {
+    fn exists(&self, descriptor: &Descriptor) -> Result<bool, content::Error> {
+        if self.head(descriptor).map_err(backend)? {
+            return Ok(true);
+        }
+        match &self.mount_from {
+            Some(from) if !is_document(&descriptor.media_type) && from != &self.name => {
+                self.mount(from, &descriptor.digest).map_err(backend)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    fn push(&self, descriptor: &Descriptor, content: &mut dyn Read) -> Result<(), content::Error> {
+        if is_document(&descriptor.media_type) {
+            return self.push_document(descriptor, content);
+        }
+        let mut reader = verifying(descriptor, content)?;
+        let upload = Upload {
+            client: &self.client,
+            registry: &self.registry,
+            repository: &self.name,
+            scope: &self.push_scope,
+            digest: &descriptor.digest,
+        };
+        upload.run(&mut reader, descriptor.size).map_err(|e| match e {
+            ClientError::Io(io) => content::Error::from_read(&descriptor.digest, io),
+            other => backend(other),
+        })
+    }
+
+    fn tag(&self, descriptor: &Descriptor, reference: &str) -> Result<(), content::Error> {
+        if reference == descriptor.digest.as_str() {
+            return Ok(());
+        }
+        if !is_valid_tag(reference) {
+            return Err(content::Error::InvalidReference(reference.to_owned()));
+        }
+        let bytes = match self.remembered(&descriptor.digest) {
+            Some(b) => b,
+            None => {
+                let (_, bytes) = self.get_manifest(descriptor.digest.as_str()).map_err(|e| {
+                    not_found_or(e, || content::Error::NotFound(descriptor.digest.clone()))
+                })?;
+                Arc::from(bytes)
+            }
+        };
+        self.put_manifest(reference, &descriptor.media_type, &bytes).map(drop).map_err(backend)
+    }
+}

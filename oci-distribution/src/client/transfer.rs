@@ -1,0 +1,374 @@
+//! Moving blob bytes: downloads that resume with `Range`, uploads in one request or in
+//! chunks that resume from the registry's offset.
+
+use std::io::{self, Read};
+
+use http::StatusCode;
+use http::header::{CONTENT_RANGE, LOCATION, RANGE};
+use oci_image::{Descriptor, Digest};
+
+use super::{Client, ClientError, Payload, Response, Retry};
+use crate::endpoint::{self, Registry};
+
+/// A blob download that, when the connection drops or ends early, asks again from the
+/// first byte it has not received (`Range: bytes=N-`), up to the client's retry count.
+/// The caller verifies size and digest on top.
+pub(crate) struct ResumingReader {
+    client: Client,
+    registry: Registry,
+    repository: String,
+    scope: String,
+    digest: Digest,
+    size: u64,
+    offset: u64,
+    body: Option<ureq::BodyReader<'static>>,
+    failures: u32,
+}
+
+impl ResumingReader {
+    /// Opens the download (the first request is sent here, so that a missing blob is
+    /// reported at once).
+    pub(crate) fn open(
+        client: Client,
+        registry: Registry,
+        repository: &str,
+        scope: String,
+        descriptor: &Descriptor,
+    ) -> Result<Self, ClientError> {
+        let mut reader = Self {
+            client,
+            registry,
+            repository: repository.to_owned(),
+            scope,
+            digest: descriptor.digest.clone(),
+            size: descriptor.size,
+            offset: 0,
+            body: None,
+            failures: 0,
+        };
+        reader.body = Some(reader.request()?);
+        Ok(reader)
+    }
+
+    fn request(&self) -> Result<ureq::BodyReader<'static>, ClientError> {
+        let from = (self.offset > 0).then_some(self.offset);
+        let request =
+            endpoint::get_blob(&self.registry, &self.repository, &self.digest, false, from)?;
+        let response =
+            self.client.send(&self.registry, &self.scope, &request, Payload::None, Retry::Yes)?;
+        let ok: &[StatusCode] = if from.is_some() {
+            &[StatusCode::OK, StatusCode::PARTIAL_CONTENT]
+        } else {
+            &[StatusCode::OK]
+        };
+        let response = self.client.expect(&request, response, ok)?;
+        let status = response.status();
+        let starts_at = if status == StatusCode::PARTIAL_CONTENT {
+            content_range_start(&response).unwrap_or(self.offset)
+        } else {
+            0
+        };
+        let mut body = response.into_body().into_reader();
+        if starts_at != self.offset {
+            // The registry ignored the range (200): skip what was already received.
+            if starts_at != 0 {
+                return Err(self.client.response_error(
+                    &request,
+                    endpoint::ResponseError::Status {
+                        status: StatusCode::RANGE_NOT_SATISFIABLE,
+                        body: Default::default(),
+                    },
+                ));
+            }
+            let skipped = io::copy(&mut (&mut body).take(self.offset), &mut io::sink())
+                .map_err(|e| self.client.transport(&request, e))?;
+            if skipped != self.offset {
+                return Err(self
+                    .client
+                    .transport(&request, "the blob ended before the resume point"));
+            }
+        }
+        Ok(body)
+    }
+
+    fn resume(&mut self, cause: io::Error) -> io::Result<()> {
+        self.body = None;
+        self.failures += 1;
+        let options = self.client.options();
+        if self.failures > options.retries {
+            return Err(cause);
+        }
+        std::thread::sleep(options.backoff_for(self.failures - 1));
+        self.body = Some(self.request().map_err(io::Error::other)?);
+        Ok(())
+    }
+}
+
+fn content_range_start(response: &Response) -> Option<u64> {
+    let v = response.headers().get(CONTENT_RANGE)?.to_str().ok()?;
+    let range = v.trim().strip_prefix("bytes")?.trim_start();
+    range.split('-').next()?.trim().parse().ok()
+}
+
+impl Read for ResumingReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let Some(body) = self.body.as_mut() else {
+                return Ok(0);
+            };
+            match body.read(buf) {
+                Ok(0) if self.offset < self.size => {
+                    self.resume(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!("blob {} ended after {} bytes", self.digest, self.offset),
+                    ))?;
+                }
+                Ok(n) => {
+                    self.offset += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // Everything arrived: a failure at the very end does not matter.
+                Err(_) if self.offset >= self.size => {
+                    self.body = None;
+                    return Ok(0);
+                }
+                Err(e) => self.resume(e)?,
+            }
+        }
+    }
+}
+
+/// Reads until `buf` is full or the stream ends; returns how much was read.
+fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// One blob upload session.
+pub(crate) struct Upload<'a> {
+    pub(crate) client: &'a Client,
+    pub(crate) registry: &'a Registry,
+    pub(crate) repository: &'a str,
+    pub(crate) scope: &'a str,
+    pub(crate) digest: &'a Digest,
+}
+
+impl Upload<'_> {
+    /// Uploads `size` bytes read from `content` (which the caller wraps in a verifying
+    /// reader): in one `PUT` up to the chunk size, else in chunks. A failure cancels the
+    /// session so the registry keeps nothing of it.
+    pub(crate) fn run(&self, content: &mut dyn Read, size: u64) -> Result<(), ClientError> {
+        let chunk = self.client.options().chunk_size;
+        let capacity = usize::try_from(size.min(chunk)).unwrap_or(usize::MAX);
+        let mut buf = vec![0u8; capacity];
+        if size <= chunk {
+            let n = read_full(content, &mut buf)?;
+            // Reach the end of the stream, so that it is verified before anything is sent.
+            if content.read(&mut [0u8; 1])? != 0 {
+                return Err(ClientError::Io(io::Error::other("content is longer than its size")));
+            }
+            // A failed single-request upload may have left part of the body in its
+            // session: each attempt opens a new one.
+            let mut failures = 0u32;
+            loop {
+                let location = self.start()?;
+                match self.finish(&location, &buf[..n], Retry::No) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => {
+                        self.cancel(&location);
+                        if self.exists() {
+                            return Ok(());
+                        }
+                        if failures >= self.client.options().retries || !worth_retrying(&e) {
+                            return Err(e);
+                        }
+                    }
+                }
+                std::thread::sleep(self.client.options().backoff_for(failures));
+                failures += 1;
+            }
+        }
+        let mut location = self.start()?;
+        let mut offset = 0u64;
+        let result = (|| {
+            loop {
+                let n = read_full(content, &mut buf)?;
+                if n == 0 {
+                    return match self.finish(&location, &[], Retry::Yes) {
+                        // The answer to a completed upload may have been lost.
+                        Err(_) if self.exists() => Ok(()),
+                        other => other,
+                    };
+                }
+                location = self.patch(location.clone(), offset, &buf[..n])?;
+                offset += n as u64;
+            }
+        })();
+        if result.is_err() {
+            self.cancel(&location);
+        }
+        result
+    }
+
+    /// Opens a session (end-4a) and returns its location.
+    fn start(&self) -> Result<String, ClientError> {
+        let request = endpoint::start_upload(self.registry, self.repository, None)?;
+        let response =
+            self.client.send(self.registry, self.scope, &request, Payload::None, Retry::Yes)?;
+        let response = self.client.expect(&request, response, &[StatusCode::ACCEPTED])?;
+        location(self.client, &request, &response)
+    }
+
+    /// Closes the session with the last bytes (end-6).
+    fn finish(&self, location: &str, rest: &[u8], retry: Retry) -> Result<(), ClientError> {
+        let range = (!rest.is_empty()).then_some((0, rest.len() as u64));
+        let request = endpoint::finish_upload(self.registry, location, self.digest, range)?;
+        let payload = if rest.is_empty() { Payload::None } else { Payload::Bytes(rest) };
+        let response = self.client.send(self.registry, self.scope, &request, payload, retry)?;
+        self.client.expect(&request, response, &[StatusCode::CREATED]).map(drop)
+    }
+
+    /// Sends `data` as the chunk at `offset` (end-5). When the request fails, asks the
+    /// registry how much it holds (end-13) and sends the rest of the chunk from there.
+    fn patch(&self, mut location: String, offset: u64, data: &[u8]) -> Result<String, ClientError> {
+        let options = self.client.options();
+        let end = offset + data.len() as u64;
+        let mut from = offset;
+        let mut failures = 0u32;
+        loop {
+            let slice = &data[usize::try_from(from - offset).unwrap_or(0)..];
+            let request = endpoint::upload_chunk(
+                self.registry,
+                &location,
+                self.digest,
+                from,
+                slice.len() as u64,
+            )?;
+            let outcome = self.client.send(
+                self.registry,
+                self.scope,
+                &request,
+                Payload::Bytes(slice),
+                Retry::No,
+            );
+            let failure = match outcome {
+                Ok(response) if response.status() == StatusCode::ACCEPTED => {
+                    return location_or(self.client, &request, &response, location);
+                }
+                Ok(response)
+                    if super::retryable_status(response.status())
+                        || response.status() == StatusCode::RANGE_NOT_SATISFIABLE =>
+                {
+                    self.client.expect(&request, response, &[]).err()
+                }
+                Ok(response) => {
+                    return Err(self
+                        .client
+                        .expect(&request, response, &[])
+                        .err()
+                        .unwrap_or_else(|| self.client.transport(&request, "unexpected answer")));
+                }
+                Err(e @ ClientError::Transport { .. }) => Some(e),
+                Err(e) => return Err(e),
+            };
+            failures += 1;
+            if failures > options.retries {
+                return Err(
+                    failure.unwrap_or_else(|| self.client.transport(&request, "chunk refused"))
+                );
+            }
+            std::thread::sleep(options.backoff_for(failures - 1));
+            let (holds, new_location) = self.status(&location)?;
+            location = new_location;
+            if holds < offset || holds > end {
+                return Err(ClientError::UploadLost {
+                    digest: self.digest.clone(),
+                    holds,
+                    sent: from,
+                });
+            }
+            if holds == end {
+                return Ok(location);
+            }
+            from = holds;
+        }
+    }
+
+    /// How many bytes the session holds (end-13), and its current location.
+    fn status(&self, location: &str) -> Result<(u64, String), ClientError> {
+        let request = endpoint::upload_status(self.registry, location, false)?;
+        let response =
+            self.client.send(self.registry, self.scope, &request, Payload::None, Retry::Yes)?;
+        let response = self.client.expect(&request, response, &[StatusCode::NO_CONTENT])?;
+        // `Range: 0-<last byte>`; no header (or `0-0` from some registries with nothing
+        // received) means nothing yet.
+        let holds = response
+            .headers()
+            .get(RANGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().trim_start_matches("bytes=").split_once('-'))
+            .and_then(|(_, last)| last.trim().parse::<u64>().ok())
+            .map_or(0, |last| if last == 0 { 0 } else { last + 1 });
+        let location = location_or(self.client, &request, &response, location.to_owned())?;
+        Ok((holds, location))
+    }
+
+    /// Whether the registry holds the blob now (a `HEAD`, best effort).
+    fn exists(&self) -> bool {
+        endpoint::get_blob(self.registry, self.repository, self.digest, true, None)
+            .ok()
+            .and_then(|r| {
+                self.client.send(self.registry, self.scope, &r, Payload::None, Retry::Yes).ok()
+            })
+            .is_some_and(|r| r.status() == StatusCode::OK)
+    }
+
+    /// Cancels a session (end-14), best effort.
+    fn cancel(&self, location: &str) {
+        if let Ok(request) = endpoint::upload_status(self.registry, location, true) {
+            let _ = self.client.send(self.registry, self.scope, &request, Payload::None, Retry::No);
+        }
+    }
+}
+
+fn location(
+    client: &Client,
+    request: &http::Request<endpoint::Body>,
+    response: &Response,
+) -> Result<String, ClientError> {
+    response
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .ok_or_else(|| client.transport(request, "the registry's answer has no Location"))
+}
+
+fn location_or(
+    client: &Client,
+    request: &http::Request<endpoint::Body>,
+    response: &Response,
+    previous: String,
+) -> Result<String, ClientError> {
+    Ok(location(client, request, response).unwrap_or(previous))
+}
+
+/// Failures another attempt may cure: the connection, or a 429 or 5xx answer.
+fn worth_retrying(e: &ClientError) -> bool {
+    match e {
+        ClientError::Transport { .. } => true,
+        other => other.status().is_some_and(super::retryable_status),
+    }
+}

@@ -1,0 +1,98 @@
+//! The distribution registry (Debian's `docker-registry`) started by a test on 127.0.0.1
+//! with its storage in a temporary directory, stopped when the test ends.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running registry.
+pub(crate) struct Registry {
+    child: Option<Child>,
+    pub(crate) port: u16,
+    config: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A free port on 127.0.0.1.
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A bcrypt htpasswd line for `user` (the registry accepts only bcrypt).
+fn htpasswd(user: &str, password: &str) -> String {
+    let out =
+        Command::new("htpasswd").args(["-nbB", user, password]).output().unwrap_or_else(|e| {
+            panic!("cannot run `htpasswd` ({e}): install it (apt-get install apache2-utils)")
+        });
+    assert!(out.status.success(), "htpasswd failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+impl Registry {
+    /// A registry with deletes enabled; with `basic`, it wants those credentials
+    /// (htpasswd Basic authentication).
+    pub(crate) fn start(basic: Option<(&str, &str)>) -> Self {
+        let port = free_port();
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = format!(
+            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: a-fixed-secret-so-uploads-survive-a-restart\n",
+            dir.path().join("data").display()
+        );
+        if let Some((user, password)) = basic {
+            let file = dir.path().join("htpasswd");
+            std::fs::write(&file, htpasswd(user, password)).unwrap();
+            config.push_str(&format!(
+                "auth:\n  htpasswd:\n    realm: test-registry\n    path: {}\n",
+                file.display()
+            ));
+        }
+        let path = dir.path().join("config.yml");
+        std::fs::write(&path, config).unwrap();
+        let mut registry = Self { child: None, port, config: path, _dir: dir };
+        registry.restart();
+        registry
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub(crate) fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the registry (as a crash would).
+    pub(crate) fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again with the same storage and port; waits until it listens.
+    pub(crate) fn restart(&mut self) {
+        self.stop();
+        let child = Command::new("docker-registry")
+            .args(["serve", self.config.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot run `docker-registry` ({e}): install it (apt-get install docker-registry)")
+            });
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the registry did not start on 127.0.0.1:{}",
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+}

@@ -1,11 +1,17 @@
-//! `oci copy SRC DST`: copy an image between layouts and archives (and registries once the
-//! client exists), every blob verified on the way.
+//! `oci copy SRC DST`: copy an image between layouts, archives and registries, every blob
+//! verified on the way.
 
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, IsTerminal, Read};
+use std::path::PathBuf;
+use std::time::Duration;
 
-use oci_image::Platform;
-use oci_image::content::{self, CopyOptions, PlatformSelection};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use oci_distribution::Reference;
+use oci_distribution::auth::{Credentials, credentials_from_docker_config};
+use oci_distribution::client::{Client, ClientOptions, Repository};
+use oci_image::content::{self, BlobReader, CopyOptions, PlatformSelection, Source, Target};
+use oci_image::{Descriptor, MediaType, Platform};
 use oci_layout::{Layout, archive};
 use serde_json::json;
 
@@ -29,6 +35,29 @@ pub struct Args {
     /// Use HTTP, not HTTPS, for registries (for a registry on loopback).
     #[arg(long)]
     pub plain_http: bool,
+    /// Credentials for the source registry, `USER:PASSWORD`.
+    #[arg(long, value_name = "USER:PASSWORD")]
+    pub src_creds: Option<String>,
+    /// Credentials for the destination registry, `USER:PASSWORD`.
+    #[arg(long, value_name = "USER:PASSWORD")]
+    pub dest_creds: Option<String>,
+    /// A Docker `config.json` to take registry credentials from (default:
+    /// `$REGISTRY_AUTH_FILE`, else `~/.docker/config.json` when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub authfile: Option<PathBuf>,
+    /// Send credentials to a token service on another host than the registry (Docker
+    /// Hub's is always trusted).
+    #[arg(long)]
+    pub allow_foreign_realm: bool,
+    /// Blobs transferred at once (default: 4, or the number of CPUs if more).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Upload blobs larger than this in chunks of this many MiB (default 8).
+    #[arg(long, value_name = "MIB")]
+    pub chunk_mib: Option<u64>,
+    /// No progress bars (they are drawn only on a terminal anyway).
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -72,52 +101,95 @@ fn open_source(source: &Transport) -> Result<Opened, Failure> {
             archive::import_docker(std::io::BufReader::new(file), &layout, None, "source")?;
             Ok(Opened { layout, reference: "source".into(), _temp: Some(temp) })
         }
-        Transport::Docker { .. } => {
-            Err("registries (docker://) are not supported by this build yet".into())
-        }
+        Transport::Docker { .. } => Err("a registry source is opened by `remote`".into()),
     }
+}
+
+/// The credentials for `registry`: those given on the command line, else those of the
+/// auth file.
+fn credentials(
+    given: Option<&str>,
+    authfile: Option<&PathBuf>,
+    registry: &str,
+) -> Result<Option<Credentials>, Failure> {
+    if let Some(given) = given {
+        let (user, password) = given.split_once(':').ok_or("credentials are USER:PASSWORD")?;
+        let config = json!({"auths": {"r": {"username": user, "password": password}}});
+        return Ok(credentials_from_docker_config(config.to_string().as_bytes(), "r")?);
+    }
+    let path = match authfile {
+        Some(p) => Some(p.clone()),
+        None => std::env::var_os("REGISTRY_AUTH_FILE").map(PathBuf::from).or_else(|| {
+            let p = PathBuf::from(std::env::var_os("HOME")?).join(".docker/config.json");
+            p.exists().then_some(p)
+        }),
+    };
+    let Some(path) = path else { return Ok(None) };
+    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(credentials_from_docker_config(&bytes, registry)
+        .map_err(|e| format!("{} is not a Docker config.json: {e}", path.display()))?)
+}
+
+/// A registry repository and the reference named in it.
+fn remote(
+    args: &Args,
+    name: &str,
+    creds: Option<&str>,
+) -> Result<(Repository, Reference), Failure> {
+    let reference: Reference =
+        name.parse().map_err(|e| format!("{name:?} is not an image reference: {e}"))?;
+    let mut options = ClientOptions::default()
+        .plain_http(args.plain_http)
+        .credentials(credentials(creds, args.authfile.as_ref(), reference.registry())?)
+        .allow_foreign_realm(
+            args.allow_foreign_realm || reference.registry() == oci_distribution::DOCKER_HUB,
+        );
+    if let Some(mib) = args.chunk_mib {
+        options = options.chunk_size(mib.max(1) << 20);
+    }
+    Ok((Client::new(options).repository(&reference), reference))
 }
 
 /// Runs `oci copy`.
 ///
 /// # Errors
-/// Whatever fails: opening, verification, writing.
+/// Whatever fails: opening, verification, writing, the registry.
 pub fn run(args: &Args) -> Result<(), Failure> {
-    let source = open_source(&args.source)?;
     let mut options = CopyOptions::default();
     if !args.all_platforms {
         options.platforms =
             PlatformSelection::One(args.platform.clone().unwrap_or_else(Platform::host));
     }
-    let (descriptor, stats) = match &args.destination {
-        Transport::Oci { path, reference } => {
-            let target = Layout::create(path)?;
-            let tag = reference.clone().unwrap_or_else(|| source.reference.clone());
-            copy_into(&source, &target, &tag, &options)?
+    let touches_registry = matches!(args.source, Transport::Docker { .. })
+        || matches!(args.destination, Transport::Docker { .. });
+    options.concurrency = args.jobs.unwrap_or(if touches_registry {
+        options.concurrency.max(4)
+    } else {
+        options.concurrency
+    });
+    let progress = Progress::new(args.quiet);
+    let (descriptor, stats) = match &args.source {
+        Transport::Docker { reference } => {
+            let (repository, reference) = remote(args, reference, args.src_creds.as_deref())?;
+            let source = Watched { inner: &repository, progress: &progress };
+            let tag = reference.tag_or_digest().to_owned();
+            let same_registry = match &args.destination {
+                Transport::Docker { reference: to } => to
+                    .parse::<Reference>()
+                    .ok()
+                    .filter(|to| to.registry() == reference.registry())
+                    .map(|_| reference.repository().to_owned()),
+                _ => None,
+            };
+            copy_to(args, &source, &tag, default_tag(&reference), same_registry, &options)?
         }
-        Transport::OciArchive { path, reference } => {
-            let temp = tempfile::tempdir()?;
-            let staging = Layout::create(temp.path())?;
-            let result = copy_into(&source, &staging, "staged", &options)?;
-            let tag = reference.clone().unwrap_or_else(|| source.reference.clone());
-            write_archive(path, |out| {
-                archive::export_oci(&staging, "staged", &tag, out).map(drop)
-            })?;
-            result
-        }
-        Transport::DockerArchive { path, name } => {
-            let temp = tempfile::tempdir()?;
-            let staging = Layout::create(temp.path())?;
-            let result = copy_into(&source, &staging, "staged", &options)?;
-            write_archive(path, |out| {
-                archive::export_docker(&staging, "staged", name.as_deref(), out).map(drop)
-            })?;
-            result
-        }
-        Transport::Docker { .. } => {
-            return Err("registries (docker://) are not supported by this build yet".into());
+        _ => {
+            let opened = open_source(&args.source)?;
+            let source = Watched { inner: &opened.layout, progress: &progress };
+            copy_to(args, &source, &opened.reference, opened.reference.clone(), None, &options)?
         }
     };
+    progress.clear();
     if args.json {
         return print_json(&json!({
             "digest": descriptor.digest.as_str(), "mediaType": descriptor.media_type.as_str(), "size": descriptor.size,
@@ -131,19 +203,157 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     Ok(())
 }
 
-fn copy_into(
-    source: &Opened,
-    target: &Layout,
+/// The tag a copy gets where the destination names none: the source's tag, else `latest`.
+fn default_tag(reference: &Reference) -> String {
+    reference.tag().unwrap_or(oci_distribution::DEFAULT_TAG).to_owned()
+}
+
+/// Copies `reference` of `source` to the destination of `args`; `source_tag` names it
+/// there when the destination names nothing; `mount_from` is the source repository when
+/// both are on one registry.
+fn copy_to<S: Source + Sync>(
+    args: &Args,
+    source: &S,
+    reference: &str,
+    source_tag: String,
+    mount_from: Option<String>,
+    options: &CopyOptions,
+) -> Result<(Descriptor, content::CopyStats), Failure> {
+    match &args.destination {
+        Transport::Oci { path, reference: tag } => {
+            let target = Layout::create(path)?;
+            copy_into(source, reference, &target, tag.as_deref().unwrap_or(&source_tag), options)
+        }
+        Transport::OciArchive { path, reference: tag } => {
+            let temp = tempfile::tempdir()?;
+            let staging = Layout::create(temp.path())?;
+            let result = copy_into(source, reference, &staging, "staged", options)?;
+            let tag = tag.clone().unwrap_or(source_tag);
+            write_archive(path, |out| {
+                archive::export_oci(&staging, "staged", &tag, out).map(drop)
+            })?;
+            Ok(result)
+        }
+        Transport::DockerArchive { path, name } => {
+            let temp = tempfile::tempdir()?;
+            let staging = Layout::create(temp.path())?;
+            let result = copy_into(source, reference, &staging, "staged", options)?;
+            write_archive(path, |out| {
+                archive::export_docker(&staging, "staged", name.as_deref(), out).map(drop)
+            })?;
+            Ok(result)
+        }
+        Transport::Docker { reference: name } => {
+            let (mut target, to) = remote(args, name, args.dest_creds.as_deref())?;
+            if let Some(from) = mount_from.filter(|f| f != to.repository()) {
+                target = target.mount_from(&from);
+            }
+            let tag = match (to.tag(), to.digest()) {
+                (Some(t), _) => t.to_owned(),
+                (None, Some(d)) => d.to_string(),
+                (None, None) => source_tag,
+            };
+            copy_into(source, reference, &target, &tag, options)
+        }
+    }
+}
+
+fn copy_into<S: Source + Sync, T: Target + Sync>(
+    source: &S,
+    reference: &str,
+    target: &T,
     tag: &str,
     options: &CopyOptions,
-) -> Result<(oci_image::Descriptor, content::CopyStats), Failure> {
-    let mut root = source.layout.resolve(&source.reference, None)?;
+) -> Result<(Descriptor, content::CopyStats), Failure> {
+    let mut root = source.resolve(reference)?;
     if let PlatformSelection::One(platform) = &options.platforms {
-        root = content::select_platform(&source.layout, root, platform, options.max_document_size)?;
+        root = content::select_platform(source, root, platform, options.max_document_size)?;
     }
-    let stats = content::copy_graph(&source.layout, target, &root, options)?;
+    let stats = content::copy_graph(source, target, &root, options)?;
     target.tag(&root, tag)?;
     Ok((root, stats))
+}
+
+/// Progress bars, one per blob in flight, drawn on stderr when it is a terminal.
+struct Progress {
+    bars: Option<MultiProgress>,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Self {
+        let show = !quiet && std::io::stderr().is_terminal();
+        Self { bars: show.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())) }
+    }
+
+    fn bar(&self, descriptor: &Descriptor) -> Option<ProgressBar> {
+        let bars = self.bars.as_ref()?;
+        let style = ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}",
+        )
+        .ok()?
+        .progress_chars("=> ");
+        let bar = bars.add(ProgressBar::new(descriptor.size).with_style(style));
+        bar.set_prefix(descriptor.digest.encoded().chars().take(12).collect::<String>());
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Some(bar)
+    }
+
+    fn clear(&self) {
+        if let Some(bars) = &self.bars {
+            let _ = bars.clear();
+        }
+    }
+}
+
+/// A source whose blob streams advance a progress bar.
+struct Watched<'a, S> {
+    inner: &'a S,
+    progress: &'a Progress,
+}
+
+struct Counted<'a> {
+    inner: BlobReader<'a>,
+    bar: ProgressBar,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bar.inc(n as u64);
+        if n == 0 {
+            self.bar.finish_and_clear();
+        }
+        Ok(n)
+    }
+}
+
+impl<S: Source> Source for Watched<'_, S> {
+    fn fetch(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, content::Error> {
+        let reader = self.inner.fetch(descriptor)?;
+        let is_document = descriptor.media_type.is_manifest() || descriptor.media_type.is_index();
+        match self.progress.bar(descriptor).filter(|_| !is_document) {
+            Some(bar) => Ok(Box::new(Counted { inner: reader, bar })),
+            None => Ok(reader),
+        }
+    }
+    fn fetch_unverified(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, content::Error> {
+        let reader = self.inner.fetch_unverified(descriptor)?;
+        let is_document = descriptor.media_type.is_manifest() || descriptor.media_type.is_index();
+        match self.progress.bar(descriptor).filter(|_| !is_document) {
+            Some(bar) => Ok(Box::new(Counted { inner: reader, bar })),
+            None => Ok(reader),
+        }
+    }
+    fn resolve(&self, reference: &str) -> Result<Descriptor, content::Error> {
+        self.inner.resolve(reference)
+    }
+    fn referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: Option<&MediaType>,
+    ) -> Result<Vec<Descriptor>, content::Error> {
+        self.inner.referrers(subject, artifact_type)
+    }
 }
 
 /// Writes an archive to a temporary file beside `path` and renames it into place, so a

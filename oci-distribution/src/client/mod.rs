@@ -35,7 +35,10 @@
 //!   interrupted blob download resumes with `Range` from the last byte received, and an
 //!   interrupted chunk of an upload resumes from the offset the registry reports.
 //! - Blobs up to [`ClientOptions::chunk_size`] go up in one `PUT`, larger ones in chunks
-//!   of that size.
+//!   of that size, each streamed as it is read (a copy of the chunk is kept to send it
+//!   again). Pushed content is verified by the registry (distribution-spec's
+//!   `DIGEST_INVALID`) and its size by the client; [`ClientOptions::verify_pushes`] adds
+//!   a hash on this side.
 //! - Foreign layers' `urls` are fetched without any registry credentials.
 
 mod repository;
@@ -75,6 +78,11 @@ pub struct ClientOptions {
     pub backoff: Duration,
     /// The longest backoff. Default: 8 s.
     pub max_backoff: Duration,
+    /// Also hash what is pushed, on this side. The registry verifies every upload against
+    /// its digest (and refuses a mismatch with `DIGEST_INVALID`), and the client always
+    /// checks sizes, so this costs a second hash for registries one does not trust to
+    /// verify. Default: no.
+    pub verify_pushes: bool,
     /// Largest manifest accepted. Default: [`endpoint::MAX_MANIFEST_SIZE`].
     pub max_manifest_size: usize,
     /// Connection timeout. Default: 30 s.
@@ -95,6 +103,7 @@ impl Default for ClientOptions {
             retries: 5,
             backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(8),
+            verify_pushes: false,
             max_manifest_size: endpoint::MAX_MANIFEST_SIZE,
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(300),
@@ -117,6 +126,11 @@ impl ClientOptions {
     /// Sets [`ClientOptions::allow_foreign_realm`].
     pub fn allow_foreign_realm(mut self, yes: bool) -> Self {
         self.allow_foreign_realm = yes;
+        self
+    }
+    /// Sets [`ClientOptions::verify_pushes`].
+    pub fn verify_pushes(mut self, yes: bool) -> Self {
+        self.verify_pushes = yes;
         self
     }
     /// Sets [`ClientOptions::chunk_size`] (at least 1 byte).
@@ -429,6 +443,28 @@ impl Client {
             Payload::None => self.inner.agent.run(builder.body(())?),
             Payload::Bytes(bytes) => self.inner.agent.run(builder.body(bytes)?),
         }
+    }
+
+    /// Sends `request` once with a body streamed from `body` (its length is in the
+    /// request's `Content-Length`), with the cached authorization; no retries, since the
+    /// stream cannot be sent again.
+    pub(crate) fn send_streaming(
+        &self,
+        registry: &Registry,
+        scope: &str,
+        request: &http::Request<Body>,
+        body: &mut dyn Read,
+    ) -> Result<Response, ClientError> {
+        let mut builder =
+            http::Request::builder().method(request.method().clone()).uri(request.uri().clone());
+        if let Some(h) = builder.headers_mut() {
+            h.clone_from(request.headers());
+            if let Some(auth) = self.cached_auth(&registry.host, scope) {
+                h.insert(AUTHORIZATION, auth);
+            }
+        }
+        let body = ureq::SendBody::from_reader(body);
+        self.inner.agent.run(builder.body(body)?).map_err(|e| self.transport(request, e))
     }
 
     /// Sends a GET to a URL outside the registry (a foreign layer's), with no credentials.

@@ -142,6 +142,53 @@ impl Read for ResumingReader {
     }
 }
 
+/// A chunk's body: at most `left` bytes of `inner`, copied into `copy` as they pass. A
+/// failure of `inner` (content that does not verify) is kept apart from the transport's.
+struct Tee<'a> {
+    inner: &'a mut dyn Read,
+    copy: &'a mut Vec<u8>,
+    left: u64,
+    /// Where the chunk starts in the blob, and the blob's size.
+    start: u64,
+    size: u64,
+    error: Option<io::Error>,
+}
+
+impl Read for Tee<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = usize::try_from(self.left).map_or(buf.len(), |l| l.min(buf.len()));
+        if want == 0 {
+            return Ok(0);
+        }
+        match self.inner.read(&mut buf[..want]) {
+            Ok(n) => {
+                self.copy.extend_from_slice(&buf[..n]);
+                self.left -= n as u64;
+                if n == 0 {
+                    let actual = self.start + self.copy.len() as u64;
+                    self.error = Some(too_short(self.size, actual));
+                    return Err(io::Error::other("content ended before the chunk"));
+                }
+                Ok(n)
+            }
+            Err(e) => {
+                let kind = e.kind();
+                let text = e.to_string();
+                self.error = Some(e);
+                Err(io::Error::new(kind, text))
+            }
+        }
+    }
+}
+
+fn too_long(size: u64) -> io::Error {
+    oci_image::VerifyError::Size { expected: size, actual: size, longer: true }.into()
+}
+
+fn too_short(size: u64, actual: u64) -> io::Error {
+    oci_image::VerifyError::Size { expected: size, actual, longer: false }.into()
+}
+
 /// Reads until `buf` is full or the stream ends; returns how much was read.
 fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
@@ -163,21 +210,26 @@ pub(crate) struct Upload<'a> {
     pub(crate) repository: &'a str,
     pub(crate) scope: &'a str,
     pub(crate) digest: &'a Digest,
+    pub(crate) size: u64,
 }
 
 impl Upload<'_> {
     /// Uploads `size` bytes read from `content` (which the caller wraps in a verifying
     /// reader): in one `PUT` up to the chunk size, else in chunks. A failure cancels the
     /// session so the registry keeps nothing of it.
-    pub(crate) fn run(&self, content: &mut dyn Read, size: u64) -> Result<(), ClientError> {
+    pub(crate) fn run(&self, content: &mut dyn Read) -> Result<(), ClientError> {
+        let size = self.size;
         let chunk = self.client.options().chunk_size;
         let capacity = usize::try_from(size.min(chunk)).unwrap_or(usize::MAX);
-        let mut buf = vec![0u8; capacity];
         if size <= chunk {
+            let mut buf = vec![0u8; capacity];
             let n = read_full(content, &mut buf)?;
+            if n as u64 != size {
+                return Err(ClientError::Io(too_short(size, n as u64)));
+            }
             // Reach the end of the stream, so that it is verified before anything is sent.
             if content.read(&mut [0u8; 1])? != 0 {
-                return Err(ClientError::Io(io::Error::other("content is longer than its size")));
+                return Err(ClientError::Io(too_long(size)));
             }
             // A failed single-request upload may have left part of the body in its
             // session: each attempt opens a new one.
@@ -202,24 +254,71 @@ impl Upload<'_> {
         }
         let mut location = self.start()?;
         let mut offset = 0u64;
+        let mut buf = Vec::with_capacity(capacity);
         let result = (|| {
-            loop {
-                let n = read_full(content, &mut buf)?;
-                if n == 0 {
-                    return match self.finish(&location, &[], Retry::Yes) {
-                        // The answer to a completed upload may have been lost.
-                        Err(_) if self.exists() => Ok(()),
-                        other => other,
-                    };
-                }
-                location = self.patch(location.clone(), offset, &buf[..n])?;
-                offset += n as u64;
+            while offset < size {
+                let len = chunk.min(size - offset);
+                location = self.stream_chunk(location.clone(), offset, len, content, &mut buf)?;
+                offset += len;
+            }
+            // The verifying reader has seen the last byte; the stream must end there.
+            if content.read(&mut [0u8; 1])? != 0 {
+                return Err(ClientError::Io(too_long(size)));
+            }
+            match self.finish(&location, &[], Retry::Yes) {
+                // The answer to a completed upload may have been lost.
+                Err(_) if self.exists() => Ok(()),
+                other => other,
             }
         })();
         if result.is_err() {
             self.cancel(&location);
         }
         result
+    }
+
+    /// Sends the `len` bytes at `offset` as one chunk streamed from `content` as it is
+    /// read (so that reading, hashing and the registry's work overlap), keeping a copy in
+    /// `buf`. If the exchange fails, the rest of the chunk is read into `buf` and sent
+    /// again from the offset the registry reports.
+    fn stream_chunk(
+        &self,
+        location: String,
+        offset: u64,
+        len: u64,
+        content: &mut dyn Read,
+        buf: &mut Vec<u8>,
+    ) -> Result<String, ClientError> {
+        buf.clear();
+        let request = endpoint::upload_chunk(self.registry, &location, self.digest, offset, len)?;
+        let mut tee = Tee {
+            inner: content,
+            copy: buf,
+            left: len,
+            start: offset,
+            size: self.size,
+            error: None,
+        };
+        let outcome = self.client.send_streaming(self.registry, self.scope, &request, &mut tee);
+        if let Some(e) = tee.error {
+            return Err(ClientError::Io(e));
+        }
+        if let Ok(response) = &outcome
+            && response.status() == StatusCode::ACCEPTED
+        {
+            return location_or(self.client, &request, response, location);
+        }
+        if let Ok(response) = outcome {
+            super::drain(response);
+        }
+        // Complete the copy of the chunk, then go on from wherever the registry is.
+        let have = buf.len();
+        buf.resize(usize::try_from(len).unwrap_or(usize::MAX), 0);
+        let n = read_full(content, &mut buf[have..])?;
+        if n != buf.len() - have {
+            return Err(ClientError::Io(too_short(self.size, offset + (have + n) as u64)));
+        }
+        self.patch(location, offset, buf, true)
     }
 
     /// Opens a session (end-4a) and returns its location.
@@ -240,13 +339,35 @@ impl Upload<'_> {
         self.client.expect(&request, response, &[StatusCode::CREATED]).map(drop)
     }
 
-    /// Sends `data` as the chunk at `offset` (end-5). When the request fails, asks the
-    /// registry how much it holds (end-13) and sends the rest of the chunk from there.
-    fn patch(&self, mut location: String, offset: u64, data: &[u8]) -> Result<String, ClientError> {
+    /// Sends `data` as the chunk at `offset` (end-5), from where the registry says it is
+    /// when `check_first`. When the request fails, asks the registry how much it holds
+    /// (end-13) and sends the rest of the chunk from there.
+    fn patch(
+        &self,
+        mut location: String,
+        offset: u64,
+        data: &[u8],
+        check_first: bool,
+    ) -> Result<String, ClientError> {
         let options = self.client.options();
         let end = offset + data.len() as u64;
         let mut from = offset;
         let mut failures = 0u32;
+        if check_first {
+            let (holds, new_location) = self.status(&location)?;
+            location = new_location;
+            if holds < offset || holds > end {
+                return Err(ClientError::UploadLost {
+                    digest: self.digest.clone(),
+                    holds,
+                    sent: end,
+                });
+            }
+            if holds == end {
+                return Ok(location);
+            }
+            from = holds;
+        }
         loop {
             let slice = &data[usize::try_from(from - offset).unwrap_or(0)..];
             let request = endpoint::upload_chunk(

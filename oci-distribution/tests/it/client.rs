@@ -172,29 +172,43 @@ fn push_pull_tags_catalog_referrers_mount_delete() {
 #[test]
 fn bad_content_is_never_stored() {
     let registry = Registry::start(None);
-    let client = Client::new(options());
-    let repo = client.repository(&reference(&registry.host(), "bad/content"));
-    for size in [1000usize, 600 << 10] {
-        let bytes = noise(7, size);
-        let good = Descriptor::for_bytes(MediaType::ImageLayerGzip, &bytes);
-        let mut wrong = bytes.clone();
-        wrong[size / 2] ^= 1;
-        let err = repo.push(&good, &mut &wrong[..]).unwrap_err();
-        assert!(matches!(err, content::Error::Verify { .. }), "{err:?}");
-        let err = repo.push(&good, &mut &bytes[..size - 1]).unwrap_err();
-        assert!(matches!(err, content::Error::Verify { .. }), "{err:?}");
-        assert!(!repo.exists(&good).unwrap());
-        repo.push(&good, &mut &bytes[..]).unwrap();
-        assert!(repo.exists(&good).unwrap());
-        // Fetching with a descriptor that lies about the size fails verification.
-        let mut lie = good.clone();
-        lie.size -= 1;
-        let mut out = Vec::new();
-        let err = std::io::Read::read_to_end(&mut repo.fetch(&lie).unwrap(), &mut out).unwrap_err();
-        assert!(oci_image::VerifyError::from_io(&err).is_some(), "{err:?}");
+    for verify_pushes in [false, true] {
+        let client = Client::new(options().verify_pushes(verify_pushes));
+        let repo =
+            client.repository(&reference(&registry.host(), &format!("bad/content{verify_pushes}")));
+        for size in [1000usize, 600 << 10] {
+            let bytes = noise(7 + size as u64, size);
+            let good = Descriptor::for_bytes(MediaType::ImageLayerGzip, &bytes);
+            let mut wrong = bytes.clone();
+            wrong[size / 2] ^= 1;
+            // The wrong bytes are refused: by the registry (DIGEST_INVALID), or here first.
+            let err = repo.push(&good, &mut &wrong[..]).unwrap_err();
+            if verify_pushes {
+                assert!(matches!(err, content::Error::Verify { .. }), "{err:?}");
+            } else {
+                assert!(format!("{err:?}").contains("DigestInvalid"), "{err:?}");
+            }
+            // Short and long content: the size is always checked here.
+            let err = repo.push(&good, &mut &bytes[..size - 1]).unwrap_err();
+            assert!(matches!(err, content::Error::Verify { .. }), "{err:?}");
+            let mut longer = bytes.clone();
+            longer.push(0);
+            let err = repo.push(&good, &mut &longer[..]).unwrap_err();
+            assert!(matches!(err, content::Error::Verify { .. }), "{err:?}");
+            assert!(!repo.exists(&good).unwrap());
+            repo.push(&good, &mut &bytes[..]).unwrap();
+            assert!(repo.exists(&good).unwrap());
+            // Fetching with a descriptor that lies about the size fails verification.
+            let mut lie = good.clone();
+            lie.size -= 1;
+            let mut out = Vec::new();
+            let err =
+                std::io::Read::read_to_end(&mut repo.fetch(&lie).unwrap(), &mut out).unwrap_err();
+            assert!(oci_image::VerifyError::from_io(&err).is_some(), "{err:?}");
+        }
+        let missing = Descriptor::for_bytes(MediaType::ImageLayerGzip, b"never pushed");
+        assert!(matches!(repo.fetch(&missing), Err(content::Error::NotFound(_))));
     }
-    let missing = Descriptor::for_bytes(MediaType::ImageLayerGzip, b"never pushed");
-    assert!(matches!(repo.fetch(&missing), Err(content::Error::NotFound(_))));
 }
 
 #[test]

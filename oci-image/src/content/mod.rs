@@ -132,6 +132,17 @@ pub trait Source {
     /// [`Error::NotFound`] if the store has no such blob, or the store's own errors.
     fn fetch(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, Error>;
 
+    /// Opens the blob as a stream of its bytes that the store does not verify, for a
+    /// caller that verifies them itself: [`copy`] hands the stream to [`Target::push`],
+    /// which verifies while it stores, so that each blob is hashed once. The default is
+    /// [`Source::fetch`].
+    ///
+    /// # Errors
+    /// As [`Source::fetch`].
+    fn fetch_unverified(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, Error> {
+        self.fetch(descriptor)
+    }
+
     /// The descriptor a reference names: a tag, or a digest the store holds.
     ///
     /// # Errors
@@ -238,6 +249,9 @@ pub trait Target {
 impl<S: Source + ?Sized> Source for &S {
     fn fetch(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, Error> {
         (**self).fetch(descriptor)
+    }
+    fn fetch_unverified(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, Error> {
+        (**self).fetch_unverified(descriptor)
     }
     fn resolve(&self, reference: &str) -> Result<Descriptor, Error> {
         (**self).resolve(reference)

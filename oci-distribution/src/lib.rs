@@ -7,8 +7,10 @@
 //!
 //! The protocol core sends nothing: a driver sends what the functions of [`endpoint`]
 //! build and hands the responses back to the checks there. The feature `client` adds
-//! such a driver, [`client`](crate#features): a blocking client whose remote repositories
-//! are `oci_image::content` stores, so `oci_image::content::copy` pulls and pushes.
+//! such a driver, the `client` module: a blocking client (over `ureq`) whose remote
+//! repositories are `oci_image::content` stores, so that `oci_image::content::copy` pulls
+//! from a registry into an image layout and pushes from one, with authentication,
+//! retries, resumed transfers and cross-repository mounts.
 //!
 //! # Example
 //!
@@ -41,6 +43,7 @@
 //! | [`endpoint`] | spec.md end-1 … end-14, `_catalog`, pagination, referrers fallback tags |
 //! | [`ErrorResponse`], [`ErrorCode`] | spec.md § Error Codes |
 //! | [`auth`] | token authentication, Docker `config.json` |
+//! | `client` (feature `client`) | a blocking client; remote repositories as content stores |
 
 pub mod auth;
 #[cfg(feature = "client")]

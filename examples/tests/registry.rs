@@ -1,0 +1,287 @@
+//! `oci copy` with registries: against the distribution registry (Debian's
+//! `docker-registry`, started here on 127.0.0.1 and stopped at the end) and beside skopeo,
+//! which must pull what we push identically and push what we then pull identically.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::collections::BTreeSet;
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use oci_image::{Digest, ImageConfiguration, MediaType, Platform};
+use oci_layout::Layout;
+
+struct Registry {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tool(name: &str, package: &str) -> Command {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(found, "`{name}` is missing: install it (apt-get install {package})");
+    Command::new(name)
+}
+
+fn start(htpasswd: Option<&str>) -> Registry {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = format!(
+        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+        dir.path().join("data").display()
+    );
+    if let Some(line) = htpasswd {
+        let file = dir.path().join("htpasswd");
+        std::fs::write(&file, line).unwrap();
+        config.push_str(&format!("auth:\n  htpasswd:\n    realm: r\n    path: {}\n", file.display()));
+    }
+    std::fs::write(dir.path().join("config.yml"), config).unwrap();
+    let child = tool("docker-registry", "docker-registry")
+        .args(["serve", dir.path().join("config.yml").to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let registry = Registry { child, port, _dir: dir };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the registry did not start");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    registry
+}
+
+fn oci(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_oci")).args(args).output().unwrap()
+}
+
+fn ok(o: Output) -> Output {
+    assert!(
+        o.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+fn skopeo(args: &[&str]) {
+    ok(tool("skopeo", "skopeo").args(args).output().unwrap());
+}
+
+/// A layout with a two-platform index tagged `multi` and this machine's image tagged
+/// `v1`; each image has a layer large enough to be uploaded in chunks.
+fn source(dir: &Path) -> Layout {
+    let layout = Layout::create(dir).unwrap();
+    let mut manifests = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let mut x = arch.bytes().map(u64::from).product::<u64>() | 1;
+        let noise: Vec<u8> = (0..(3 << 20))
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        // Real gzip (of a tar): skopeo checks compression and would rewrite a manifest
+        // whose media type lies.
+        let tar = {
+            let mut b = tar::Builder::new(Vec::new());
+            let mut h = tar::Header::new_gnu();
+            h.set_size(noise.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, "noise", &noise[..]).unwrap();
+            b.into_inner().unwrap()
+        };
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &tar).unwrap();
+        let layer = layout.put_bytes(MediaType::ImageLayerGzip, &gz.finish().unwrap()).unwrap();
+        let mut config = ImageConfiguration::new("linux", arch);
+        config.rootfs.diff_ids.push(Digest::sha256(&tar));
+        let mut image = layout.write_image(&config, vec![layer], Default::default()).unwrap();
+        image.platform = Some(format!("linux/{arch}").parse().unwrap());
+        if Platform::host().architecture == arch {
+            layout.tag(&image, "v1").unwrap();
+        }
+        manifests.push(image);
+    }
+    let index = layout.write_index(manifests).unwrap();
+    layout.tag(&index, "multi").unwrap();
+    layout
+}
+
+fn digest_of(layout: &Path, tag: &str) -> String {
+    Layout::open(layout).unwrap().resolve(tag, None).unwrap().digest.to_string()
+}
+
+fn blobs(layout: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(layout.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn copy_to_and_from_a_registry_beside_skopeo() {
+    let registry = start(None);
+    let host = format!("127.0.0.1:{}", registry.port);
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    source(&src);
+    let src_s = format!("oci:{}:multi", src.display());
+
+    // We push every platform; skopeo pulls the same index, blob for blob.
+    let dest = format!("docker://{host}/cli/app:v1");
+    ok(oci(&["copy", "--plain-http", "--all-platforms", "--chunk-mib", "1", &src_s, &dest]));
+    let pulled = work.path().join("skopeo-pulled");
+    skopeo(&[
+        "copy",
+        "-q",
+        "--all",
+        "--src-tls-verify=false",
+        &dest,
+        &format!("oci:{}:v1", pulled.display()),
+    ]);
+    assert_eq!(digest_of(&pulled, "v1"), digest_of(&src, "multi"));
+    assert_eq!(blobs(&pulled), blobs(&src));
+
+    // skopeo pushes; we pull the same, every platform, then this machine's only.
+    let pushed = format!("docker://{host}/skopeo/app:v2");
+    skopeo(&["copy", "-q", "--all", "--dest-tls-verify=false", &src_s, &pushed]);
+    let ours = work.path().join("ours");
+    ok(oci(&[
+        "copy",
+        "--plain-http",
+        "--all-platforms",
+        &pushed,
+        &format!("oci:{}:v2", ours.display()),
+    ]));
+    assert_eq!(digest_of(&ours, "v2"), digest_of(&src, "multi"));
+    assert_eq!(blobs(&ours), blobs(&src));
+    let one = work.path().join("one");
+    ok(oci(&["copy", "--plain-http", &pushed, &format!("oci:{}", one.display())]));
+    assert_eq!(digest_of(&one, "v2"), digest_of(&src, "v1"));
+    let o = ok(oci(&["validate", &format!("oci:{}", one.display())]));
+    assert!(o.status.success());
+
+    // Registry to registry: the blobs are mounted, not sent again.
+    let o = ok(oci(&[
+        "copy",
+        "--plain-http",
+        "--json",
+        "--all-platforms",
+        &pushed,
+        &format!("docker://{host}/skopeo/copy:v3"),
+    ]));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["blobsCopied"], 3, "{report}");
+    assert_eq!(report["blobsSkipped"], 4, "{report}");
+
+    // By digest, into an archive.
+    let by_digest = format!("docker://{host}/cli/app@{}", digest_of(&src, "v1"));
+    let archive = work.path().join("app.tar");
+    ok(oci(&["copy", "--plain-http", &by_digest, &format!("oci-archive:{}:v1", archive.display())]));
+    assert!(archive.metadata().unwrap().len() > 3 << 20);
+
+    // Errors are clear: no such tag, no such registry.
+    let o = oci(&["copy", "--plain-http", &format!("docker://{host}/cli/app:nope"), "oci:/tmp/x"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not found"), "{o:?}");
+}
+
+#[test]
+fn credentials_on_the_command_line_and_from_an_auth_file() {
+    let line = tool("htpasswd", "apache2-utils").args(["-nbB", "carol", "pw"]).output().unwrap();
+    let registry = start(Some(&String::from_utf8(line.stdout).unwrap()));
+    let host = format!("127.0.0.1:{}", registry.port);
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    source(&src);
+    let src_s = format!("oci:{}:v1", src.display());
+    let dest = format!("docker://{host}/private/app:v1");
+
+    let o = oci(&["copy", "--plain-http", &src_s, &dest]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("credentials"), "{o:?}");
+    ok(oci(&["copy", "--plain-http", "--dest-creds", "carol:pw", &src_s, &dest]));
+
+    let auth = work.path().join("auth.json");
+    std::fs::write(&auth, format!(r#"{{"auths":{{"{host}":{{"auth":"Y2Fyb2w6cHc="}}}}}}"#)).unwrap();
+    let pulled = work.path().join("pulled");
+    ok(oci(&[
+        "copy",
+        "--plain-http",
+        "--authfile",
+        auth.to_str().unwrap(),
+        &dest,
+        &format!("oci:{}:v1", pulled.display()),
+    ]));
+    assert_eq!(digest_of(&pulled, "v1"), digest_of(&src, "v1"));
+}
+
+/// The corpus of real images (`scripts/make-corpus.sh`): `OCI_CORPUS` when set (`.ci/run`
+/// builds it once), else built here.
+fn corpus(scratch: &Path) -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("OCI_CORPUS") {
+        return std::path::PathBuf::from(dir).join("layout");
+    }
+    assert!(
+        rustix::process::geteuid().is_root(),
+        "building the corpus needs root (debootstrap, mknod): run as root or set OCI_CORPUS"
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/make-corpus.sh");
+    let out = scratch.join("corpus");
+    ok(Command::new("bash").args([script, out.to_str().unwrap()]).output().unwrap());
+    out.join("layout")
+}
+
+#[test]
+fn push_and_pull_every_corpus_image() {
+    let registry = start(None);
+    let host = format!("127.0.0.1:{}", registry.port);
+    let work = tempfile::tempdir_in("/dev/shm").unwrap_or_else(|_| tempfile::tempdir().unwrap());
+    let corpus = corpus(work.path());
+    let layout = Layout::open(&corpus).unwrap();
+    let tags = layout.tags().unwrap();
+    assert!(tags.len() >= 5, "{tags:?}");
+    let pulled = work.path().join("pulled");
+    for (tag, _) in &tags {
+        let remote = format!("docker://{host}/corpus/{tag}:v1");
+        let from = format!("oci:{}:{tag}", corpus.display());
+        ok(oci(&["copy", "-q", "--plain-http", "--all-platforms", &from, &remote]));
+        ok(oci(&[
+            "copy",
+            "-q",
+            "--plain-http",
+            "--all-platforms",
+            &remote,
+            &format!("oci:{}:{tag}", pulled.display()),
+        ]));
+        assert_eq!(digest_of(&pulled, tag), digest_of(&corpus, tag), "{tag}");
+    }
+    // Every blob pulled verifies, and skopeo pulls what we pushed identically.
+    ok(oci(&["validate", &format!("oci:{}", pulled.display())]));
+    let sk = work.path().join("skopeo");
+    skopeo(&[
+        "copy",
+        "-q",
+        "--all",
+        "--src-tls-verify=false",
+        &format!("docker://{host}/corpus/app:v1"),
+        &format!("oci:{}:app", sk.display()),
+    ]);
+    assert_eq!(digest_of(&sk, "app"), digest_of(&corpus, "app"));
+}

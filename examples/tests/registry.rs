@@ -44,7 +44,8 @@ fn start(htpasswd: Option<&str>) -> Registry {
     if let Some(line) = htpasswd {
         let file = dir.path().join("htpasswd");
         std::fs::write(&file, line).unwrap();
-        config.push_str(&format!("auth:\n  htpasswd:\n    realm: r\n    path: {}\n", file.display()));
+        config
+            .push_str(&format!("auth:\n  htpasswd:\n    realm: r\n    path: {}\n", file.display()));
     }
     std::fs::write(dir.path().join("config.yml"), config).unwrap();
     let child = tool("docker-registry", "docker-registry")
@@ -193,7 +194,12 @@ fn copy_to_and_from_a_registry_beside_skopeo() {
     // By digest, into an archive.
     let by_digest = format!("docker://{host}/cli/app@{}", digest_of(&src, "v1"));
     let archive = work.path().join("app.tar");
-    ok(oci(&["copy", "--plain-http", &by_digest, &format!("oci-archive:{}:v1", archive.display())]));
+    ok(oci(&[
+        "copy",
+        "--plain-http",
+        &by_digest,
+        &format!("oci-archive:{}:v1", archive.display()),
+    ]));
     assert!(archive.metadata().unwrap().len() > 3 << 20);
 
     // Errors are clear: no such tag, no such registry.
@@ -219,7 +225,8 @@ fn credentials_on_the_command_line_and_from_an_auth_file() {
     ok(oci(&["copy", "--plain-http", "--dest-creds", "carol:pw", &src_s, &dest]));
 
     let auth = work.path().join("auth.json");
-    std::fs::write(&auth, format!(r#"{{"auths":{{"{host}":{{"auth":"Y2Fyb2w6cHc="}}}}}}"#)).unwrap();
+    std::fs::write(&auth, format!(r#"{{"auths":{{"{host}":{{"auth":"Y2Fyb2w6cHc="}}}}}}"#))
+        .unwrap();
     let pulled = work.path().join("pulled");
     ok(oci(&[
         "copy",

@@ -421,3 +421,47 @@ fn push_survives_a_registry_restart() {
     copy(&repo, "v1", &back, "v1", &CopyOptions::default()).unwrap();
     assert_eq!(back.get(&layer.digest).as_deref(), Some(&big[..]));
 }
+
+#[test]
+fn foreign_layers_are_fetched_without_registry_credentials() {
+    use std::io::{BufRead, BufReader, Write};
+    let registry = Registry::start(Some(("dave", "pw")));
+    let bytes = noise(99, 50_000);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let served = bytes.clone();
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(&stream);
+        let mut head = Vec::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line.trim().is_empty() {
+                break;
+            }
+            head.push(line.trim().to_owned());
+        }
+        let mut out = &stream;
+        write!(
+            out,
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            served.len()
+        )
+        .unwrap();
+        out.write_all(&served).unwrap();
+        head
+    });
+    let mut layer = Descriptor::for_bytes(MediaType::ImageLayerNonDistributableGzip, &bytes);
+    layer.urls = vec![format!("http://127.0.0.1:{port}/layer.tar.gz")];
+    let client = Client::new(options().credentials(Some(creds("dave", "pw"))));
+    let repo = client.repository(&reference(&registry.host(), "foreign/app"));
+    // Authenticate with the registry first, so that the client holds its credentials.
+    assert!(!repo.exists(&Descriptor::for_bytes(MediaType::ImageLayerGzip, b"x")).unwrap());
+    let mut got = Vec::new();
+    std::io::Read::read_to_end(&mut repo.fetch(&layer).unwrap(), &mut got).unwrap();
+    assert_eq!(got, bytes);
+    let head = server.join().unwrap();
+    assert!(head[0].starts_with("GET /layer.tar.gz"), "{head:?}");
+    assert!(!head.iter().any(|h| h.to_ascii_lowercase().starts_with("authorization")), "{head:?}");
+}

@@ -417,7 +417,8 @@ fn write_tar<W: Write>(
 }
 
 /// gzip on several threads: the stream is cut into 1 MiB pieces, each compressed as its
-/// own gzip member by a worker, and written in order by the caller's thread.
+/// own gzip member by a worker (with libdeflate), and written in order by the caller's
+/// thread.
 struct ParallelGzip<W: Write> {
     out: W,
     pending: Vec<u8>,
@@ -433,7 +434,10 @@ const PIECE: usize = 1 << 20;
 
 impl<W: Write> ParallelGzip<W> {
     fn new(out: W, threads: usize, level: Option<i32>) -> Self {
-        let level = flate2::Compression::new(u32::try_from(level.unwrap_or(6)).unwrap_or(6));
+        // libdeflate: a piece at a time is all it needs, and it compresses about twice as
+        // fast as zlib at the same level and ratio.
+        let level =
+            libdeflater::CompressionLvl::new(level.unwrap_or(6).clamp(0, 12)).unwrap_or_default();
         let (to_workers, from_main) = sync_channel::<(u64, Vec<u8>)>(threads);
         // Unbounded in channel terms, but bounded in fact: at most `threads` pieces are
         // handed out ahead of those written.
@@ -444,14 +448,11 @@ impl<W: Write> ParallelGzip<W> {
                 let from_main = Arc::clone(&from_main);
                 let to_writer = to_writer.clone();
                 std::thread::spawn(move || {
+                    let mut compressor = libdeflater::Compressor::new(level);
                     loop {
                         let next = from_main.lock().ok().and_then(|rx| rx.recv().ok());
                         let Some((seq, piece)) = next else { return };
-                        let mut gz = flate2::write::GzEncoder::new(
-                            Vec::with_capacity(piece.len() / 2),
-                            level,
-                        );
-                        let member = gz.write_all(&piece).and_then(|()| gz.finish());
+                        let member = compress_member(&mut compressor, &piece);
                         if to_writer.send((seq, member)).is_err() {
                             return;
                         }
@@ -509,6 +510,16 @@ impl<W: Write> ParallelGzip<W> {
         }
         Ok(self.out)
     }
+}
+
+/// One gzip member holding `piece`.
+fn compress_member(compressor: &mut libdeflater::Compressor, piece: &[u8]) -> io::Result<Vec<u8>> {
+    let mut member = vec![0; compressor.gzip_compress_bound(piece.len())];
+    let n = compressor
+        .gzip_compress(piece, &mut member)
+        .map_err(|e| io::Error::other(format!("gzip: {e}")))?;
+    member.truncate(n);
+    Ok(member)
 }
 
 impl<W: Write> Write for ParallelGzip<W> {

@@ -5,10 +5,9 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use oci_image::{Compression, Descriptor, Digest, VerifyingReader};
+use oci_image::{Compression, Descriptor, Digest, Hasher, VerifyingReader};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps, XattrFlags};
 use rustix::io::Errno;
 
@@ -699,11 +698,14 @@ const CHUNK: usize = 256 << 10;
 /// Chunks in flight: bounds memory at `CHUNK * (DEPTH + 2)` whatever the layer size.
 const DEPTH: usize = 8;
 
-/// The writer's end of the pipeline: reads the chunks the reading thread sends.
+/// The writer's end of the pipeline: reads the chunks the reading thread sends, hashing
+/// each for the diff_id as it arrives (the reading thread has decompression to do; the
+/// hash balances the two cores).
 struct Chunks {
-    rx: Receiver<io::Result<Arc<Vec<u8>>>>,
-    current: Arc<Vec<u8>>,
+    rx: Receiver<io::Result<Vec<u8>>>,
+    current: Vec<u8>,
     pos: usize,
+    hasher: Hasher,
 }
 
 impl Read for Chunks {
@@ -712,6 +714,7 @@ impl Read for Chunks {
             match self.rx.recv() {
                 Ok(chunk) => {
                     self.current = chunk?;
+                    self.hasher.update(&self.current);
                     self.pos = 0;
                 }
                 // The sender is gone: the stream is complete.
@@ -735,8 +738,7 @@ struct Streams {
 /// it on in chunks. Runs to the end of both streams unless the writer hangs up.
 fn produce<R: Read>(
     mut hashing: Counting<Decompressed<R>>,
-    tx: &SyncSender<io::Result<Arc<Vec<u8>>>>,
-    to_hasher: &SyncSender<Arc<Vec<u8>>>,
+    tx: &SyncSender<io::Result<Vec<u8>>>,
 ) -> io::Result<Streams> {
     loop {
         let mut chunk = vec![0u8; CHUNK];
@@ -753,8 +755,7 @@ fn produce<R: Read>(
             break;
         }
         chunk.truncate(filled);
-        let chunk = Arc::new(chunk);
-        if to_hasher.send(Arc::clone(&chunk)).is_err() || tx.send(Ok(chunk)).is_err() {
+        if tx.send(Ok(chunk)).is_err() {
             return Err(io::Error::other(WriterStopped));
         }
     }
@@ -800,36 +801,22 @@ pub(crate) fn apply_layer(
     let hashing = Counting { inner: decompressed, count: 0, limit: options.max_total_size };
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel(DEPTH);
-        // The diff_id is hashed on a third thread, beside decompression and the writes,
-        // so that the two cores share the three jobs evenly whatever their proportions.
-        let (to_hasher, from_producer) = sync_channel::<Arc<Vec<u8>>>(DEPTH);
-        let diff_hasher = scope.spawn(move || {
-            let mut hasher = hasher;
-            for chunk in from_producer {
-                hasher.update(&chunk);
-            }
-            hasher.finalize()
-        });
         let producer = scope.spawn(move || {
-            let result = produce(hashing, &tx, &to_hasher);
-            drop(to_hasher);
+            let result = produce(hashing, &tx);
             if let Err(e) = &result {
                 // Hand the failure to the writer too, so it stops at the same point.
                 let _ = tx.send(Err(io::Error::new(e.kind(), ProducerFailed)));
             }
             result
         });
-        let chunks = Chunks { rx, current: Arc::new(Vec::new()), pos: 0 };
+        let chunks = Chunks { rx, current: Vec::new(), pos: 0, hasher };
         let written = write_entries(&root, chunks, options, descriptor);
         // Dropping the reader (inside write_entries) lets the producer end; its verdict
         // on the streams comes first, since a broken stream explains a broken archive.
         let streams = producer
             .join()
             .map_err(|_| LayerError::Read(io::Error::other("the reading thread panicked")))?;
-        let actual = diff_hasher
-            .join()
-            .map_err(|_| LayerError::Read(io::Error::other("the hashing thread panicked")))?;
-        let (mut report, entries, streams) = match (written, streams) {
+        let (mut report, entries, actual, streams) = match (written, streams) {
             // The writer stopped first (an unsafe path, a write error): its reason stands.
             (Err(w), Err(p)) if p.get_ref().is_some_and(|i| i.is::<WriterStopped>()) => {
                 return Err(w);
@@ -837,7 +824,7 @@ pub(crate) fn apply_layer(
             // A broken stream explains whatever the writer then saw.
             (_, Err(p)) => return Err(map_read(p, descriptor)),
             (Err(w), Ok(_)) => return Err(w),
-            (Ok((report, entries)), Ok(streams)) => (report, entries, streams),
+            (Ok((report, entries, actual)), Ok(streams)) => (report, entries, actual, streams),
         };
         if !streams.compressed_verified {
             return Err(LayerError::Verify {
@@ -872,7 +859,7 @@ fn write_entries(
     chunks: Chunks,
     options: &ApplyOptions,
     descriptor: &Descriptor,
-) -> Result<(ApplyReport, u64), LayerError> {
+) -> Result<(ApplyReport, u64, Digest), LayerError> {
     let limits = Limits {
         max_header: options.max_header_size,
         max_path: options.max_path_len,
@@ -904,7 +891,7 @@ fn write_entries(
     // Drain to the end so that trailing data is hashed too before the verdict.
     let mut rest = tar.into_inner();
     io::copy(&mut rest, &mut io::sink()).map_err(|e| map_read(e, descriptor))?;
-    Ok((applier.report, entries))
+    Ok((applier.report, entries, rest.hasher.finalize()))
 }
 
 #[cfg(test)]

@@ -85,6 +85,9 @@ pub struct ClientOptions {
     pub verify_pushes: bool,
     /// Largest manifest accepted. Default: [`endpoint::MAX_MANIFEST_SIZE`].
     pub max_manifest_size: usize,
+    /// Largest error, token or catalog page body read. Default:
+    /// [`endpoint::MAX_SMALL_BODY`].
+    pub max_small_body: usize,
     /// Connection timeout. Default: 30 s.
     pub connect_timeout: Duration,
     /// Longest wait for a response's headers or for the next bytes of a body. Default: 5 min.
@@ -105,6 +108,7 @@ impl Default for ClientOptions {
             max_backoff: Duration::from_secs(8),
             verify_pushes: false,
             max_manifest_size: endpoint::MAX_MANIFEST_SIZE,
+            max_small_body: endpoint::MAX_SMALL_BODY,
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(300),
             user_agent: concat!("oci-distribution/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -126,6 +130,12 @@ impl ClientOptions {
     /// Sets [`ClientOptions::allow_foreign_realm`].
     pub fn allow_foreign_realm(mut self, yes: bool) -> Self {
         self.allow_foreign_realm = yes;
+        self
+    }
+    /// Sets [`ClientOptions::max_manifest_size`] and [`ClientOptions::max_small_body`].
+    pub fn limits(mut self, max_manifest_size: usize, max_small_body: usize) -> Self {
+        self.max_manifest_size = max_manifest_size;
+        self.max_small_body = max_small_body;
         self
     }
     /// Sets [`ClientOptions::verify_pushes`].
@@ -341,7 +351,7 @@ impl Client {
                 self.send(registry, "registry:catalog:*", &request, Payload::None, Retry::Yes)?;
             let response = self.expect(&request, response, &[StatusCode::OK])?;
             let (parts, body) = response.into_parts();
-            let bytes = read_small(body, endpoint::MAX_SMALL_BODY)
+            let bytes = read_small(body, self.inner.options.max_small_body)
                 .map_err(|e| self.transport(&request, e))?;
             let page: endpoint::Catalog = serde_json::from_slice(&bytes)
                 .map_err(|e| self.response_error(&request, ResponseError::Json(e)))?;
@@ -530,7 +540,7 @@ impl Client {
                 .run(&Method::GET, &parts.uri, &headers, None, Payload::None)
                 .map_err(|e| fail(format!("token request to {} failed: {e}", parts.uri)))?;
             let status = response.status();
-            let body = read_small(response.into_body(), endpoint::MAX_SMALL_BODY)
+            let body = read_small(response.into_body(), options.max_small_body)
                 .map_err(|e| fail(format!("token response: {e}")))?;
             if !status.is_success() {
                 return Err(fail(format!("the token service answered {status}")));
@@ -575,7 +585,7 @@ impl Client {
             return Ok(response);
         }
         let (parts, body) = response.into_parts();
-        let bytes = read_small(body, endpoint::MAX_SMALL_BODY).unwrap_or_default();
+        let bytes = read_small(body, self.inner.options.max_small_body).unwrap_or_default();
         let error = match endpoint::check_status(&parts, &bytes) {
             Err(e) => e,
             // A success status that is not the one the request calls for.

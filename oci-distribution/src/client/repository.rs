@@ -108,7 +108,7 @@ impl Repository {
         let response = self.send(&request, Payload::None, false)?;
         let (parts, body) = response.into_parts();
         let limit = self.client.options().max_manifest_size;
-        let bytes = read_small(body, limit.max(endpoint::MAX_SMALL_BODY))
+        let bytes = read_small(body, limit.max(self.client.options().max_small_body))
             .map_err(|e| self.client.transport(&request, e))?;
         if bytes.len() > limit {
             return Err(self.client.response_error(&request, ResponseError::TooLarge(limit)));

@@ -325,6 +325,20 @@ impl Repository {
     }
 }
 
+impl Repository {
+    /// Opens a blob download that resumes where it broke off.
+    fn download(&self, descriptor: &Descriptor) -> Result<ResumingReader, content::Error> {
+        ResumingReader::open(
+            self.client.clone(),
+            self.registry.clone(),
+            &self.name,
+            self.pull_scope.clone(),
+            descriptor,
+        )
+        .map_err(|e| not_found_or(e, || content::Error::NotFound(descriptor.digest.clone())))
+    }
+}
+
 fn is_document(media_type: &MediaType) -> bool {
     media_type.is_manifest() || media_type.is_index()
 }
@@ -383,31 +397,15 @@ impl Source for Repository {
                 return wrap(Box::new(response.into_body().into_reader()));
             }
         }
-        let reader = ResumingReader::open(
-            self.client.clone(),
-            self.registry.clone(),
-            &self.name,
-            self.pull_scope.clone(),
-            descriptor,
-        )
-        .map_err(|e| not_found_or(e, || content::Error::NotFound(digest.clone())))?;
-        wrap(Box::new(reader))
+        wrap(Box::new(self.download(descriptor)?))
     }
 
     fn fetch_unverified(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, content::Error> {
         if is_document(&descriptor.media_type) || !descriptor.urls.is_empty() {
             return self.fetch(descriptor);
         }
-        let reader = ResumingReader::open(
-            self.client.clone(),
-            self.registry.clone(),
-            &self.name,
-            self.pull_scope.clone(),
-            descriptor,
-        )
-        .map_err(|e| not_found_or(e, || content::Error::NotFound(descriptor.digest.clone())))?;
         // Never more than the declared size: the caller verifies the rest.
-        Ok(Box::new(reader.take(descriptor.size.saturating_add(1))))
+        Ok(Box::new(self.download(descriptor)?.take(descriptor.size.saturating_add(1))))
     }
 
     fn resolve(&self, reference: &str) -> Result<Descriptor, content::Error> {

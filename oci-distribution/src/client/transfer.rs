@@ -354,19 +354,10 @@ impl Upload<'_> {
         let mut from = offset;
         let mut failures = 0u32;
         if check_first {
-            let (holds, new_location) = self.status(&location)?;
-            location = new_location;
-            if holds < offset || holds > end {
-                return Err(ClientError::UploadLost {
-                    digest: self.digest.clone(),
-                    holds,
-                    sent: end,
-                });
+            match self.resume_point(&mut location, offset, end, end)? {
+                Some(holds) => from = holds,
+                None => return Ok(location),
             }
-            if holds == end {
-                return Ok(location);
-            }
-            from = holds;
         }
         loop {
             let slice = &data[usize::try_from(from - offset).unwrap_or(0)..];
@@ -411,20 +402,29 @@ impl Upload<'_> {
                 );
             }
             std::thread::sleep(options.backoff_for(failures - 1));
-            let (holds, new_location) = self.status(&location)?;
-            location = new_location;
-            if holds < offset || holds > end {
-                return Err(ClientError::UploadLost {
-                    digest: self.digest.clone(),
-                    holds,
-                    sent: from,
-                });
+            match self.resume_point(&mut location, offset, end, from)? {
+                Some(holds) => from = holds,
+                None => return Ok(location),
             }
-            if holds == end {
-                return Ok(location);
-            }
-            from = holds;
         }
+    }
+
+    /// Where to go on with the chunk `offset..end` after a failure: the offset the
+    /// registry holds (end-13), `None` if it holds the whole chunk, an error if it holds
+    /// less than the chunk's start (`sent` is what had been sent, for the message).
+    fn resume_point(
+        &self,
+        location: &mut String,
+        offset: u64,
+        end: u64,
+        sent: u64,
+    ) -> Result<Option<u64>, ClientError> {
+        let (holds, new_location) = self.status(location)?;
+        *location = new_location;
+        if holds < offset || holds > end {
+            return Err(ClientError::UploadLost { digest: self.digest.clone(), holds, sent });
+        }
+        Ok((holds != end).then_some(holds))
     }
 
     /// How many bytes the session holds (end-13), and its current location.

@@ -287,7 +287,12 @@ pub(crate) enum Payload<'a> {
 /// Whether [`Client::send`] retries failures (beyond answering a 401 once).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Retry {
+    /// 429, 5xx and transport failures: for requests that can be repeated as they are.
     Yes,
+    /// Only 429 and 503, answers that say the request was not acted on: for requests
+    /// that must not be repeated once the registry may have taken part of them.
+    Unprocessed,
+    /// Nothing.
     No,
 }
 
@@ -392,7 +397,7 @@ impl Client {
                 self.run(request.method(), request.uri(), request.headers(), auth, payload);
             let wait = match result {
                 Err(e) => {
-                    if retry == Retry::No || attempt >= options.retries || !retryable(&e) {
+                    if retry != Retry::Yes || attempt >= options.retries || !retryable(&e) {
                         return Err(self.transport(request, e));
                     }
                     options.backoff_for(attempt)
@@ -417,9 +422,12 @@ impl Client {
                     continue;
                 }
                 Ok(response)
-                    if retry == Retry::Yes
-                        && attempt < options.retries
-                        && retryable_status(response.status()) =>
+                    if attempt < options.retries
+                        && match retry {
+                            Retry::Yes => retryable_status(response.status()),
+                            Retry::Unprocessed => matches!(response.status().as_u16(), 429 | 503),
+                            Retry::No => false,
+                        } =>
                 {
                     let wait = retry_after(response.headers())
                         .unwrap_or_else(|| options.backoff_for(attempt))

@@ -236,7 +236,7 @@ impl Upload<'_> {
             let mut failures = 0u32;
             loop {
                 let location = self.start()?;
-                match self.finish(&location, &buf[..n], Retry::No) {
+                match self.finish(&location, &buf[..n], Retry::Unprocessed) {
                     Ok(()) => return Ok(()),
                     Err(e) => {
                         self.cancel(&location);

@@ -22,7 +22,10 @@ pub(crate) struct ResumingReader {
     size: u64,
     offset: u64,
     body: Option<ureq::BodyReader<'static>>,
+    /// Failures in a row without a byte received in between.
     failures: u32,
+    /// Where the stream stood at the last failure.
+    failed_at: u64,
 }
 
 impl ResumingReader {
@@ -45,6 +48,7 @@ impl ResumingReader {
             offset: 0,
             body: None,
             failures: 0,
+            failed_at: 0,
         };
         reader.body = Some(reader.request()?);
         Ok(reader)
@@ -93,6 +97,12 @@ impl ResumingReader {
 
     fn resume(&mut self, cause: io::Error) -> io::Result<()> {
         self.body = None;
+        // A drop after progress starts the count again: a long download may break now
+        // and then; one that keeps breaking at the same byte gives up.
+        if self.offset > self.failed_at {
+            self.failures = 0;
+        }
+        self.failed_at = self.offset;
         self.failures += 1;
         let options = self.client.options();
         if self.failures > options.retries {

@@ -465,3 +465,28 @@ fn foreign_layers_are_fetched_without_registry_credentials() {
     assert!(head[0].starts_with("GET /layer.tar.gz"), "{head:?}");
     assert!(!head.iter().any(|h| h.to_ascii_lowercase().starts_with("authorization")), "{head:?}");
 }
+
+#[test]
+fn a_download_that_never_progresses_gives_up() {
+    let registry = Registry::start(None);
+    let direct = Client::new(options()).repository(&reference(&registry.host(), "stuck/app"));
+    let bytes = noise(5, 300 << 10);
+    let blob = Descriptor::for_bytes(MediaType::ImageLayerGzip, &bytes);
+    direct.push(&blob, &mut &bytes[..]).unwrap();
+    // Every answer to a blob GET stops after its head.
+    let proxy = Proxy::start(registry.port, None, |s| {
+        if s.method == "GET" && s.path.contains("/blobs/sha256:") {
+            Fault::Truncate(0)
+        } else {
+            Fault::Pass
+        }
+    });
+    let repo = Client::new(options()).repository(&reference(&proxy.host(), "stuck/app"));
+    let started = std::time::Instant::now();
+    let mut out = Vec::new();
+    let err = std::io::Read::read_to_end(&mut repo.fetch(&blob).unwrap(), &mut out).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(10), "{err:?}");
+    // The first attempt and six retries.
+    let gets = proxy.faults().len();
+    assert_eq!(gets, 7, "{:?}", proxy.faults());
+}

@@ -327,22 +327,25 @@ impl Read for Counted<'_> {
     }
 }
 
-impl<S: Source> Source for Watched<'_, S> {
-    fn fetch(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, content::Error> {
-        let reader = self.inner.fetch(descriptor)?;
-        let is_document = descriptor.media_type.is_manifest() || descriptor.media_type.is_index();
-        match self.progress.bar(descriptor).filter(|_| !is_document) {
-            Some(bar) => Ok(Box::new(Counted { inner: reader, bar })),
-            None => Ok(reader),
+impl<S> Watched<'_, S> {
+    /// `reader` advancing a bar of its own, for blobs (documents are small and many).
+    fn watch<'r>(&self, descriptor: &Descriptor, reader: BlobReader<'r>) -> BlobReader<'r> {
+        if descriptor.media_type.is_document() {
+            return reader;
+        }
+        match self.progress.bar(descriptor) {
+            Some(bar) => Box::new(Counted { inner: reader, bar }),
+            None => reader,
         }
     }
+}
+
+impl<S: Source> Source for Watched<'_, S> {
+    fn fetch(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, content::Error> {
+        Ok(self.watch(descriptor, self.inner.fetch(descriptor)?))
+    }
     fn fetch_unverified(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, content::Error> {
-        let reader = self.inner.fetch_unverified(descriptor)?;
-        let is_document = descriptor.media_type.is_manifest() || descriptor.media_type.is_index();
-        match self.progress.bar(descriptor).filter(|_| !is_document) {
-            Some(bar) => Ok(Box::new(Counted { inner: reader, bar })),
-            None => Ok(reader),
-        }
+        Ok(self.watch(descriptor, self.inner.fetch_unverified(descriptor)?))
     }
     fn resolve(&self, reference: &str) -> Result<Descriptor, content::Error> {
         self.inner.resolve(reference)

@@ -131,6 +131,12 @@ impl MediaType {
         matches!(self, Self::ImageManifest | Self::DockerManifest)
     }
 
+    /// Whether this is a document that points to other content: a manifest or an index
+    /// (of either family).
+    pub fn is_document(&self) -> bool {
+        self.is_manifest() || self.is_index()
+    }
+
     /// Whether this is an image configuration (OCI or Docker).
     pub fn is_config(&self) -> bool {
         matches!(self, Self::ImageConfig | Self::DockerConfig)

@@ -123,7 +123,7 @@ impl Layout {
                     continue;
                 }
                 let media_type = &descriptor.media_type;
-                if !(media_type.is_manifest() || media_type.is_index()) {
+                if !media_type.is_document() {
                     continue;
                 }
                 let bytes = match self.read_blob_bytes(&descriptor, DEFAULT_MAX_DOCUMENT_SIZE) {

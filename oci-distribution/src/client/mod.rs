@@ -85,7 +85,7 @@ pub struct ClientOptions {
     pub verify_pushes: bool,
     /// Largest manifest accepted. Default: [`endpoint::MAX_MANIFEST_SIZE`].
     pub max_manifest_size: usize,
-    /// Largest error, token or catalog page body read. Default:
+    /// Largest error or token body read. Default:
     /// [`endpoint::MAX_SMALL_BODY`].
     pub max_small_body: usize,
     /// Connection timeout. Default: 30 s.
@@ -230,6 +230,18 @@ pub enum ClientError {
         /// What had been sent.
         sent: u64,
     },
+    /// A tag or digest that cannot name a manifest of this repository.
+    #[error("invalid reference {0:?}")]
+    InvalidReference(String),
+    /// A document of the registry's (a referrers index) that does not parse.
+    #[error("malformed {what}")]
+    Json {
+        /// What it is.
+        what: String,
+        /// Why it does not parse.
+        #[source]
+        source: serde_json::Error,
+    },
     /// A request that cannot be built (an invalid host or location).
     #[error("invalid request")]
     Request(#[from] http::Error),
@@ -348,31 +360,53 @@ impl Client {
     /// # Errors
     /// [`ClientError`].
     pub fn catalog(&self, registry: &Registry, n: Option<u32>) -> Result<Vec<String>, ClientError> {
-        let mut request = endpoint::catalog(registry, n, None)?;
+        let first = endpoint::catalog(registry, n, None)?;
+        self.list(
+            registry,
+            "registry:catalog:*",
+            first,
+            n,
+            |last| endpoint::catalog(registry, n, Some(last)),
+            |bytes| serde_json::from_slice::<endpoint::Catalog>(bytes).map(|c| c.repositories),
+        )
+    }
+
+    /// Follows a paginated list (tags, catalog) to its end: the `Link` of each page, else
+    /// `n` and `last` (`continue_after`) for a registry that honours them without `Link`,
+    /// where exactly `n` items mean there may be more. A page with nothing new ends it,
+    /// so a registry that ignores pagination cannot make it loop.
+    pub(crate) fn list(
+        &self,
+        registry: &Registry,
+        scope: &str,
+        first: http::Request<Body>,
+        n: Option<u32>,
+        continue_after: impl Fn(&str) -> Result<http::Request<Body>, http::Error>,
+        items: impl Fn(&[u8]) -> Result<Vec<String>, serde_json::Error>,
+    ) -> Result<Vec<String>, ClientError> {
+        let mut request = first;
         let mut all = Vec::new();
         let mut seen = std::collections::HashSet::new();
         loop {
-            let response =
-                self.send(registry, "registry:catalog:*", &request, Payload::None, Retry::Yes)?;
+            let response = self.send(registry, scope, &request, Payload::None, Retry::Yes)?;
             let response = self.expect(&request, response, &[StatusCode::OK])?;
             let (parts, body) = response.into_parts();
-            let bytes = read_small(body, self.inner.options.max_small_body)
+            let bytes = read_small(body, self.inner.options.max_manifest_size)
                 .map_err(|e| self.transport(&request, e))?;
-            let page: endpoint::Catalog = serde_json::from_slice(&bytes)
-                .map_err(|e| self.response_error(&request, ResponseError::Json(e)))?;
+            let page =
+                items(&bytes).map_err(|e| self.response_error(&request, ResponseError::Json(e)))?;
+            let full = n.is_some_and(|n| n > 0 && page.len() as u64 == u64::from(n));
+            let last = page.last().cloned();
             let before = all.len();
-            for name in page.repositories {
-                if seen.insert(name.clone()) {
-                    all.push(name);
-                }
-            }
+            all.extend(page.into_iter().filter(|item| seen.insert(item.clone())));
             if all.len() == before {
                 return Ok(all);
             }
-            match endpoint::next_link(&parts) {
-                Some(link) => request = endpoint::follow_link(registry, &link)?,
-                None => return Ok(all),
-            }
+            request = match (endpoint::next_link(&parts), last) {
+                (Some(link), _) => endpoint::follow_link(registry, &link)?,
+                (None, Some(last)) if full => continue_after(&last)?,
+                _ => return Ok(all),
+            };
         }
     }
 

@@ -86,8 +86,8 @@ impl Repository {
         self.client.send(&self.registry, scope, request, payload, Retry::Yes)
     }
 
-    fn reference(&self, tag_or_digest: &str) -> Result<Reference, content::Error> {
-        let invalid = || content::Error::InvalidReference(tag_or_digest.to_owned());
+    fn reference(&self, tag_or_digest: &str) -> Result<Reference, ClientError> {
+        let invalid = || ClientError::InvalidReference(tag_or_digest.to_owned());
         let (tag, digest) = match tag_or_digest.parse::<Digest>() {
             Ok(d) => (None, Some(d)),
             Err(_) if is_valid_tag(tag_or_digest) => (Some(tag_or_digest), None),
@@ -102,8 +102,7 @@ impl Repository {
     /// # Errors
     /// [`ClientError`]; a 404 is [`ClientError::Response`] with that status.
     pub fn get_manifest(&self, tag_or_digest: &str) -> Result<(Descriptor, Vec<u8>), ClientError> {
-        let reference =
-            self.reference(tag_or_digest).map_err(|e| ClientError::Io(std::io::Error::other(e)))?;
+        let reference = self.reference(tag_or_digest)?;
         let request = endpoint::get_manifest(&self.registry, &reference, false)?;
         let response = self.send(&request, Payload::None, false)?;
         let (parts, body) = response.into_parts();
@@ -152,42 +151,15 @@ impl Repository {
     /// # Errors
     /// [`ClientError`].
     pub fn tags(&self, n: Option<u32>) -> Result<Vec<String>, ClientError> {
-        let mut request = endpoint::list_tags(&self.registry, &self.name, n, None)?;
-        let mut all = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        loop {
-            let response = self.send(&request, Payload::None, false)?;
-            let response = self.client.expect(&request, response, &[StatusCode::OK])?;
-            let (parts, body) = response.into_parts();
-            let bytes = read_small(body, endpoint::MAX_MANIFEST_SIZE)
-                .map_err(|e| self.client.transport(&request, e))?;
-            let page: endpoint::TagList = serde_json::from_slice(&bytes)
-                .map_err(|e| self.client.response_error(&request, ResponseError::Json(e)))?;
-            let last = page.tags.last().cloned();
-            let count = page.tags.len();
-            let before = all.len();
-            for tag in page.tags {
-                if seen.insert(tag.clone()) {
-                    all.push(tag);
-                }
-            }
-            if all.len() == before {
-                // A page with nothing new: a registry that ignores the pagination.
-                return Ok(all);
-            }
-            match endpoint::next_link(&parts) {
-                Some(link) => request = endpoint::follow_link(&self.registry, &link)?,
-                // A registry that sends no `Link` but honours `n` and `last`: exactly `n`
-                // tags means there may be more.
-                None => match (n, last) {
-                    (Some(n), Some(last)) if n > 0 && count as u64 == u64::from(n) => {
-                        request =
-                            endpoint::list_tags(&self.registry, &self.name, Some(n), Some(&last))?;
-                    }
-                    _ => return Ok(all),
-                },
-            }
-        }
+        let first = endpoint::list_tags(&self.registry, &self.name, n, None)?;
+        self.client.list(
+            &self.registry,
+            &self.pull_scope,
+            first,
+            n,
+            |last| endpoint::list_tags(&self.registry, &self.name, n, Some(last)),
+            |bytes| serde_json::from_slice::<endpoint::TagList>(bytes).map(|t| t.tags),
+        )
     }
 
     /// Deletes a manifest by digest (or tag where the registry allows it) or a blob
@@ -216,15 +188,12 @@ impl Repository {
 
     /// Whether the registry holds the blob or manifest (a `HEAD`).
     fn head(&self, descriptor: &Descriptor) -> Result<bool, ClientError> {
-        let request = if is_document(&descriptor.media_type) {
-            let reference = Reference::new(
-                &self.registry.host,
-                &self.name,
-                None,
-                Some(descriptor.digest.clone()),
-            )
-            .map_err(|e| ClientError::Io(std::io::Error::other(e)))?;
-            endpoint::get_manifest(&self.registry, &reference, true)?
+        let request = if descriptor.media_type.is_document() {
+            endpoint::get_manifest(
+                &self.registry,
+                &self.reference(descriptor.digest.as_str())?,
+                true,
+            )?
         } else {
             endpoint::get_blob(&self.registry, &self.name, &descriptor.digest, true, None)?
         };
@@ -263,7 +232,7 @@ impl Repository {
         match self.get_manifest(&tag) {
             Ok((_, bytes)) => {
                 let index: ImageIndex = oci_image::json::from_slice(&bytes).map_err(|e| {
-                    ClientError::Io(std::io::Error::other(format!("referrers index {tag}: {e}")))
+                    ClientError::Json { what: format!("referrers index {tag}"), source: e }
                 })?;
                 Ok(Some(index))
             }
@@ -285,7 +254,7 @@ impl Repository {
         }
         index.manifests.push(referrer);
         let bytes = oci_image::json::to_vec(&index)
-            .map_err(|e| ClientError::Io(std::io::Error::other(e)))?;
+            .map_err(|e| ClientError::Json { what: "referrers index".into(), source: e })?;
         self.put_manifest(
             &endpoint::referrers_fallback_tag(subject),
             &MediaType::ImageIndex,
@@ -339,10 +308,6 @@ impl Repository {
     }
 }
 
-fn is_document(media_type: &MediaType) -> bool {
-    media_type.is_manifest() || media_type.is_index()
-}
-
 fn verifying<'r>(
     descriptor: &Descriptor,
     content: &'r mut dyn Read,
@@ -376,7 +341,7 @@ impl Source for Repository {
             })?;
             Ok(Box::new(verified))
         };
-        if is_document(&descriptor.media_type) {
+        if descriptor.media_type.is_document() {
             let bytes = match self.remembered(digest) {
                 Some(b) => b,
                 None => {
@@ -401,7 +366,7 @@ impl Source for Repository {
     }
 
     fn fetch_unverified(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, content::Error> {
-        if is_document(&descriptor.media_type) || !descriptor.urls.is_empty() {
+        if descriptor.media_type.is_document() || !descriptor.urls.is_empty() {
             return self.fetch(descriptor);
         }
         // Never more than the declared size: the caller verifies the rest.
@@ -409,7 +374,8 @@ impl Source for Repository {
     }
 
     fn resolve(&self, reference: &str) -> Result<Descriptor, content::Error> {
-        self.reference(reference)?;
+        self.reference(reference)
+            .map_err(|_| content::Error::InvalidReference(reference.to_owned()))?;
         let (descriptor, _) = self.get_manifest(reference).map_err(|e| {
             not_found_or(e, || content::Error::ReferenceNotFound(reference.to_owned()))
         })?;
@@ -455,7 +421,7 @@ impl Target for Repository {
             return Ok(true);
         }
         match &self.mount_from {
-            Some(from) if !is_document(&descriptor.media_type) && from != &self.name => {
+            Some(from) if !descriptor.media_type.is_document() && from != &self.name => {
                 self.mount(from, &descriptor.digest).map_err(backend)
             }
             _ => Ok(false),
@@ -463,7 +429,7 @@ impl Target for Repository {
     }
 
     fn push(&self, descriptor: &Descriptor, content: &mut dyn Read) -> Result<(), content::Error> {
-        if is_document(&descriptor.media_type) {
+        if descriptor.media_type.is_document() {
             return self.push_document(descriptor, content);
         }
         let mut verified;

@@ -174,7 +174,7 @@ impl<S: Source + Sync + ?Sized, T: Target + Sync + ?Sized> Copier<'_, S, T> {
         if !self.done.insert(descriptor.digest.clone()) {
             return Ok(());
         }
-        let is_document = descriptor.media_type.is_manifest() || descriptor.media_type.is_index();
+        let is_document = descriptor.media_type.is_document();
         if self.target.exists(descriptor)? {
             self.stats.blobs_skipped += 1;
             if is_document && self.options.referrers {
@@ -189,7 +189,7 @@ impl<S: Source + Sync + ?Sized, T: Target + Sync + ?Sized> Copier<'_, S, T> {
             // at once: they are independent, and large ones dominate a copy.
             let mut blobs = Vec::new();
             for child in document.children() {
-                if child.media_type.is_manifest() || child.media_type.is_index() {
+                if child.media_type.is_document() {
                     self.copy(child, depth + 1)?;
                 } else if self.done.insert(child.digest.clone()) {
                     blobs.push(child);

@@ -94,7 +94,7 @@ impl Source for MemoryStore {
         let blobs = read(&self.blobs);
         let mut out = Vec::new();
         for (descriptor, bytes) in blobs.values() {
-            if !(descriptor.media_type.is_manifest() || descriptor.media_type.is_index()) {
+            if !descriptor.media_type.is_document() {
                 continue;
             }
             let Ok(document) = Document::parse(&descriptor.media_type, bytes) else { continue };

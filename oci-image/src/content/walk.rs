@@ -81,7 +81,7 @@ fn walk_node<S: Source + ?Sized>(
         return Ok(WalkControl::Continue);
     }
     let media_type = &descriptor.media_type;
-    if !(media_type.is_manifest() || media_type.is_index()) {
+    if !media_type.is_document() {
         let node = Node { descriptor, document: None, bytes: None, depth };
         return visit(&node);
     }

@@ -12,6 +12,8 @@ for t in hyperfine skopeo docker-registry jq /usr/bin/time; do command -v "$t" >
 cargo build --release -q -p oci-examples --bin oci
 oci=$PWD/target/release/oci
 w=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
+registry=
+trap '[ -n "$registry" ] && { kill $registry 2>/dev/null; wait $registry 2>/dev/null; }; rm -rf "$w"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$w/config.yml" <<YAML
 version: 0.1
@@ -29,7 +31,6 @@ http:
 YAML
 docker-registry serve "$w/config.yml" >"$w/registry.log" 2>&1 &
 registry=$!
-trap 'kill $registry 2>/dev/null; wait $registry 2>/dev/null; rm -rf "$w"' EXIT
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
 # The source layout on /dev/shm too, so that neither side waits for the disk.
 cp -a "$L" "$w/src"

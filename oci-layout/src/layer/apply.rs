@@ -1,11 +1,13 @@
 //! Applying one layer to a root directory.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use oci_image::{Compression, Descriptor, Digest, Hasher, VerifyingReader};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps, XattrFlags};
@@ -41,15 +43,108 @@ impl<R: Read> Read for Counting<R> {
 #[error("layer decompresses to more than {0} bytes")]
 struct LimitExceeded(u64);
 
-/// The compressed stream verified against the descriptor, then decompressed.
-#[allow(clippy::large_enum_variant, reason = "one per layer, on the stack of apply_layer")]
-enum Decompressed<R: Read> {
-    Plain(BufReader<VerifyingReader<R>>),
-    Gzip(flate2::bufread::MultiGzDecoder<BufReader<VerifyingReader<R>>>),
-    Zstd(zstd::stream::read::Decoder<'static, BufReader<VerifyingReader<R>>>),
+/// Compressed bytes in chunks from the thread that reads and verifies them.
+struct Compressed {
+    rx: Receiver<io::Result<Vec<u8>>>,
+    /// Spent chunks, back to the reading thread to fill again.
+    spent: SyncSender<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
 }
 
-impl<R: Read> Read for Decompressed<R> {
+impl Read for Compressed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Compressed {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.pos == self.current.len() {
+            match self.rx.recv() {
+                Ok(chunk) => {
+                    let spent = std::mem::replace(&mut self.current, chunk?);
+                    // Refilling a buffer costs less than zeroing a new one; if the reading
+                    // thread has enough, or is gone, this one is dropped.
+                    let _ = self.spent.try_send(spent);
+                    self.pos = 0;
+                }
+                // The reading thread is done: the stream is complete.
+                Err(_) => break,
+            }
+        }
+        Ok(&self.current[self.pos..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.pos = (self.pos + amount).min(self.current.len());
+    }
+}
+
+/// Compressed bytes read from the layer at a time.
+const READ_CHUNK: usize = 256 << 10;
+/// Compressed chunks in flight.
+const READ_DEPTH: usize = 4;
+
+/// The thread that reads the layer: verifies it against its descriptor and hands it on,
+/// `first` (already read) first. Reads to the end of the layer unless the decompressing
+/// thread hangs up, and says whether the whole layer was read and verified. A read or
+/// verification failure goes to the decompressing thread, which reports it.
+fn read_compressed<R: Read>(
+    mut verified: VerifyingReader<R>,
+    first: Vec<u8>,
+    tx: &SyncSender<io::Result<Vec<u8>>>,
+    spent: &Receiver<Vec<u8>>,
+) -> bool {
+    let mut chunk = first;
+    loop {
+        if chunk.is_empty() {
+            return verified.is_verified();
+        }
+        if tx.send(Ok(chunk)).is_err() {
+            return false;
+        }
+        chunk = spent.try_recv().unwrap_or_default();
+        if let Err(e) = read_chunk(&mut verified, &mut chunk, READ_CHUNK) {
+            let _ = tx.send(Err(e));
+            return false;
+        }
+    }
+}
+
+/// Fills `chunk` with up to `size` bytes, fewer only at the end of the stream. The
+/// buffer's old content is overwritten, never zeroed first.
+fn read_chunk(reader: &mut impl Read, chunk: &mut Vec<u8>, size: usize) -> io::Result<()> {
+    chunk.resize(size, 0);
+    let mut filled = 0;
+    while filled < size {
+        match reader.read(&mut chunk[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                chunk.truncate(filled);
+                return Err(e);
+            }
+        }
+    }
+    chunk.truncate(filled);
+    Ok(())
+}
+
+/// The compressed stream, decompressed.
+#[allow(clippy::large_enum_variant, reason = "one per layer, on the stack of apply_layer")]
+enum Decompressed {
+    Plain(Compressed),
+    Gzip(flate2::bufread::MultiGzDecoder<Compressed>),
+    Zstd(zstd::stream::read::Decoder<'static, Compressed>),
+}
+
+impl Read for Decompressed {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Self::Plain(r) => r.read(buf),
@@ -59,17 +154,17 @@ impl<R: Read> Read for Decompressed<R> {
     }
 }
 
-impl<R: Read> Decompressed<R> {
-    /// Reads whatever compressed bytes are left (so that the digest covers them) and says
-    /// whether the compressed stream was verified.
-    fn finish(self) -> io::Result<bool> {
-        let mut verifier = match self {
-            Self::Plain(r) => r.into_inner(),
-            Self::Gzip(r) => r.into_inner().into_inner(),
-            Self::Zstd(r) => r.finish().into_inner(),
+impl Decompressed {
+    /// Reads whatever compressed bytes are left, so that the digest covers them and a
+    /// failure to verify them shows here.
+    fn finish(self) -> io::Result<()> {
+        let mut rest = match self {
+            Self::Plain(r) => r,
+            Self::Gzip(r) => r.into_inner(),
+            Self::Zstd(r) => r.finish(),
         };
-        io::copy(&mut verifier, &mut io::sink())?;
-        Ok(verifier.is_verified())
+        io::copy(&mut rest, &mut io::sink())?;
+        Ok(())
     }
 }
 
@@ -698,23 +793,103 @@ const CHUNK: usize = 256 << 10;
 /// Chunks in flight: bounds memory at `CHUNK * (DEPTH + 2)` whatever the layer size.
 const DEPTH: usize = 8;
 
-/// The writer's end of the pipeline: reads the chunks the reading thread sends, hashing
-/// each for the diff_id as it arrives (the reading thread has decompression to do; the
-/// hash balances the two cores).
-struct Chunks {
-    rx: Receiver<io::Result<Vec<u8>>>,
-    current: Vec<u8>,
-    pos: usize,
-    hasher: Hasher,
+/// A chunk of the decompressed stream, shared by the writer (which applies it) and,
+/// for hashing, the reading thread.
+type Chunk = Arc<Vec<u8>>;
+
+/// The diff_id hash, fed in stream order by whichever thread has time for it.
+///
+/// The writer hashes each chunk as it arrives unless that is done already. The reading
+/// thread, when the writer falls behind (the queue is full), hashes the oldest chunks still
+/// waiting in the queue instead of blocking. So the hash lands on the less busy core:
+/// behind the writer for a layer of many small files, behind decompression for one of a
+/// few big ones.
+struct DiffIdHash {
+    state: Mutex<HashState>,
+    /// `state.next`, readable without the lock.
+    next: AtomicU64,
 }
 
-impl Read for Chunks {
+struct HashState {
+    hasher: Hasher,
+    /// The index of the next chunk to hash: every chunk before it is hashed.
+    next: u64,
+}
+
+impl DiffIdHash {
+    fn new(hasher: Hasher) -> Self {
+        Self { state: Mutex::new(HashState { hasher, next: 0 }), next: AtomicU64::new(0) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashState> {
+        // Hashing cannot panic half-way in a way that matters: a poisoned state is whole.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Hashes chunk `index` unless that is done already. Chunks come in order.
+    fn feed(&self, index: u64, chunk: &[u8]) {
+        let mut state = self.lock();
+        if state.next == index {
+            state.hasher.update(chunk);
+            state.next += 1;
+            self.next.store(state.next, Ordering::Release);
+        }
+    }
+
+    /// The reading thread's side: hashes the oldest sent chunk not hashed yet, if it has
+    /// one. Says whether it did.
+    fn help(&self, sent: &VecDeque<(u64, Chunk)>) -> bool {
+        let mut state = self.lock();
+        let next = state.next;
+        let Some((_, chunk)) = sent.iter().find(|(index, _)| *index == next) else {
+            return false;
+        };
+        state.hasher.update(chunk);
+        state.next += 1;
+        self.next.store(state.next, Ordering::Release);
+        true
+    }
+
+    /// Takes back the oldest sent chunks that are hashed and that the writer is done with,
+    /// as buffers to fill again.
+    fn reclaim(&self, sent: &mut VecDeque<(u64, Chunk)>, free: &mut Vec<Vec<u8>>) {
+        let next = self.next.load(Ordering::Acquire);
+        while let Some((index, chunk)) = sent.front() {
+            if *index >= next || Arc::strong_count(chunk) > 1 {
+                break;
+            }
+            if let Some((_, chunk)) = sent.pop_front()
+                && let Ok(buffer) = Arc::try_unwrap(chunk)
+                && free.len() < 2
+            {
+                free.push(buffer);
+            }
+        }
+    }
+
+    fn finalize(self) -> Digest {
+        self.state.into_inner().unwrap_or_else(PoisonError::into_inner).hasher.finalize()
+    }
+}
+
+/// The writer's end of the pipeline: reads the chunks the reading thread sends, and
+/// hashes those it has not hashed already.
+struct Chunks<'h> {
+    rx: Receiver<io::Result<Chunk>>,
+    current: Chunk,
+    received: u64,
+    pos: usize,
+    hash: &'h DiffIdHash,
+}
+
+impl Read for Chunks<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.pos == self.current.len() {
             match self.rx.recv() {
                 Ok(chunk) => {
                     self.current = chunk?;
-                    self.hasher.update(&self.current);
+                    self.hash.feed(self.received, &self.current);
+                    self.received += 1;
                     self.pos = 0;
                 }
                 // The sender is gone: the stream is complete.
@@ -731,37 +906,56 @@ impl Read for Chunks {
 /// What the reading thread found once both streams ended.
 struct Streams {
     uncompressed: u64,
-    compressed_verified: bool,
 }
 
-/// The reading thread: verifies and decompresses the layer, hashes the result, and sends
-/// it on in chunks. Runs to the end of both streams unless the writer hangs up.
-fn produce<R: Read>(
-    mut hashing: Counting<Decompressed<R>>,
-    tx: &SyncSender<io::Result<Vec<u8>>>,
+/// The reading thread: verifies and decompresses the layer and sends the result on in
+/// chunks, hashing some of them when the writer falls behind. Runs to the end of both
+/// streams unless the writer hangs up.
+fn produce(
+    mut hashing: Counting<Decompressed>,
+    tx: &SyncSender<io::Result<Chunk>>,
+    hash: &DiffIdHash,
 ) -> io::Result<Streams> {
+    // Chunks sent that may not be hashed yet or that the writer still holds, oldest first:
+    // at most the queue's depth plus the one the writer holds, since the writer lets go
+    // of them in order.
+    let mut sent: VecDeque<(u64, Chunk)> = VecDeque::with_capacity(DEPTH + 2);
+    let mut free: Vec<Vec<u8>> = Vec::with_capacity(2);
+    let mut index = 0u64;
     loop {
-        let mut chunk = vec![0u8; CHUNK];
-        let mut filled = 0;
-        while filled < CHUNK {
-            match hashing.read(&mut chunk[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        if filled == 0 {
+        let mut chunk = free.pop().unwrap_or_default();
+        read_chunk(&mut hashing, &mut chunk, CHUNK)?;
+        if chunk.is_empty() {
             break;
         }
-        chunk.truncate(filled);
-        if tx.send(Ok(chunk)).is_err() {
-            return Err(io::Error::other(WriterStopped));
+        let chunk = Arc::new(chunk);
+        let mut item = Ok(Arc::clone(&chunk));
+        loop {
+            match tx.try_send(item) {
+                Ok(()) => break,
+                Err(TrySendError::Disconnected(_)) => {
+                    return Err(io::Error::other(WriterStopped));
+                }
+                Err(TrySendError::Full(back)) => {
+                    // The writer is behind: take hashing off its hands rather than wait.
+                    if hash.help(&sent) {
+                        item = back;
+                        continue;
+                    }
+                    if tx.send(back).is_err() {
+                        return Err(io::Error::other(WriterStopped));
+                    }
+                    break;
+                }
+            }
         }
+        sent.push_back((index, chunk));
+        index += 1;
+        hash.reclaim(&mut sent, &mut free);
     }
     let Counting { inner, count, .. } = hashing;
-    let compressed_verified = inner.finish()?;
-    Ok(Streams { uncompressed: count, compressed_verified })
+    inner.finish()?;
+    Ok(Streams { uncompressed: count })
 }
 
 /// Applies one layer: see [`super::apply`]. Decompression and hashing run on a second
@@ -781,42 +975,56 @@ pub(crate) fn apply_layer(
         return Err(LayerError::MediaType(descriptor.media_type.clone()));
     }
     let root = Root::open(root).map_err(io_err(b"/", "open"))?;
-    let verified = VerifyingReader::new(layer, &descriptor.digest, descriptor.size)
+    let mut verified = VerifyingReader::new(layer, &descriptor.digest, descriptor.size)
         .map_err(|_| LayerError::Unsupported("the layer's digest algorithm"))?;
-    let mut buffered = BufReader::with_capacity(256 << 10, verified);
-    let head = std::io::BufRead::fill_buf(&mut buffered).map_err(|e| map_read(e, descriptor))?;
-    check_magic(&head[..head.len().min(4)], compression)?;
-    let decompressed = match compression {
-        Compression::Gzip => Decompressed::Gzip(flate2::bufread::MultiGzDecoder::new(buffered)),
-        Compression::Zstd => {
-            let mut d =
-                zstd::stream::read::Decoder::with_buffer(buffered).map_err(LayerError::Read)?;
-            d.window_log_max(options.max_zstd_window_log).map_err(LayerError::Read)?;
-            Decompressed::Zstd(d)
-        }
-        _ => Decompressed::Plain(buffered),
+    let mut first = Vec::new();
+    read_chunk(&mut verified, &mut first, READ_CHUNK).map_err(|e| map_read(e, descriptor))?;
+    check_magic(&first[..first.len().min(4)], compression)?;
+    let (compressed_tx, compressed_rx) = sync_channel(READ_DEPTH);
+    let (spent_tx, spent_rx) = sync_channel(2);
+    let compressed = Compressed { rx: compressed_rx, spent: spent_tx, current: Vec::new(), pos: 0 };
+    let max_zstd_window_log = options.max_zstd_window_log;
+    // Built on the decompressing thread: a gzip decoder reads the header as it is made.
+    let decompress = move || -> io::Result<Decompressed> {
+        Ok(match compression {
+            Compression::Gzip => {
+                Decompressed::Gzip(flate2::bufread::MultiGzDecoder::new(compressed))
+            }
+            Compression::Zstd => {
+                let mut d = zstd::stream::read::Decoder::with_buffer(compressed)?;
+                d.window_log_max(max_zstd_window_log)?;
+                Decompressed::Zstd(d)
+            }
+            _ => Decompressed::Plain(compressed),
+        })
     };
     let hasher =
         diff_id.hasher().map_err(|_| LayerError::Unsupported("the diff_id's digest algorithm"))?;
-    let hashing = Counting { inner: decompressed, count: 0, limit: options.max_total_size };
-    std::thread::scope(|scope| {
+    let limit = options.max_total_size;
+    let hash = DiffIdHash::new(hasher);
+    let written = std::thread::scope(|scope| {
+        let reader =
+            scope.spawn(move || read_compressed(verified, first, &compressed_tx, &spent_rx));
         let (tx, rx) = sync_channel(DEPTH);
+        let hash = &hash;
         let producer = scope.spawn(move || {
-            let result = produce(hashing, &tx);
+            let result = decompress().and_then(|decompressed| {
+                produce(Counting { inner: decompressed, count: 0, limit }, &tx, hash)
+            });
             if let Err(e) = &result {
                 // Hand the failure to the writer too, so it stops at the same point.
                 let _ = tx.send(Err(io::Error::new(e.kind(), ProducerFailed)));
             }
             result
         });
-        let chunks = Chunks { rx, current: Vec::new(), pos: 0, hasher };
+        let chunks = Chunks { rx, current: Arc::default(), received: 0, pos: 0, hash };
         let written = write_entries(&root, chunks, options, descriptor);
         // Dropping the reader (inside write_entries) lets the producer end; its verdict
         // on the streams comes first, since a broken stream explains a broken archive.
         let streams = producer
             .join()
-            .map_err(|_| LayerError::Read(io::Error::other("the reading thread panicked")))?;
-        let (mut report, entries, actual, streams) = match (written, streams) {
+            .map_err(|_| LayerError::Read(io::Error::other("the decompressing thread panicked")))?;
+        let (report, entries, streams) = match (written, streams) {
             // The writer stopped first (an unsafe path, a write error): its reason stands.
             (Err(w), Err(p)) if p.get_ref().is_some_and(|i| i.is::<WriterStopped>()) => {
                 return Err(w);
@@ -824,9 +1032,12 @@ pub(crate) fn apply_layer(
             // A broken stream explains whatever the writer then saw.
             (_, Err(p)) => return Err(map_read(p, descriptor)),
             (Err(w), Ok(_)) => return Err(w),
-            (Ok((report, entries, actual)), Ok(streams)) => (report, entries, actual, streams),
+            (Ok((report, entries)), Ok(streams)) => (report, entries, streams),
         };
-        if !streams.compressed_verified {
+        let compressed_verified = reader
+            .join()
+            .map_err(|_| LayerError::Read(io::Error::other("the reading thread panicked")))?;
+        if !compressed_verified {
             return Err(LayerError::Verify {
                 digest: descriptor.digest.clone(),
                 source: oci_image::VerifyError::Size {
@@ -836,13 +1047,17 @@ pub(crate) fn apply_layer(
                 },
             });
         }
-        if actual != *diff_id {
-            return Err(LayerError::DiffId { expected: diff_id.clone(), actual });
-        }
-        report.entries = entries;
-        report.uncompressed_size = streams.uncompressed;
-        Ok(report)
-    })
+        Ok((report, entries, streams))
+    });
+    let (mut report, entries, streams) = written?;
+    // Both threads are done: every chunk is hashed, in order.
+    let actual = hash.finalize();
+    if actual != *diff_id {
+        return Err(LayerError::DiffId { expected: diff_id.clone(), actual });
+    }
+    report.entries = entries;
+    report.uncompressed_size = streams.uncompressed;
+    Ok(report)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -856,10 +1071,10 @@ struct WriterStopped;
 /// The writing side: parses the tar stream and applies each entry, then drains the rest.
 fn write_entries(
     root: &Root,
-    chunks: Chunks,
+    chunks: Chunks<'_>,
     options: &ApplyOptions,
     descriptor: &Descriptor,
-) -> Result<(ApplyReport, u64, Digest), LayerError> {
+) -> Result<(ApplyReport, u64), LayerError> {
     let limits = Limits {
         max_header: options.max_header_size,
         max_path: options.max_path_len,
@@ -891,12 +1106,47 @@ fn write_entries(
     // Drain to the end so that trailing data is hashed too before the verdict.
     let mut rest = tar.into_inner();
     io::copy(&mut rest, &mut io::sink()).map_err(|e| map_read(e, descriptor))?;
-    Ok((applier.report, entries, rest.hasher.finalize()))
+    Ok((applier.report, entries))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn diff_id_is_the_same_whichever_thread_hashes() {
+        let chunks: Vec<Chunk> =
+            (0..8u8).map(|i| Arc::new(vec![i; 1000 + usize::from(i)])).collect();
+        let whole: Vec<u8> = chunks.iter().flat_map(|c| c.iter().copied()).collect();
+        let expected = Digest::sha256(&whole);
+        // The reading thread helps with chunks 2 to 4 while the writer is behind; the
+        // writer then receives every chunk and hashes only those not done.
+        let hash = DiffIdHash::new(expected.hasher().unwrap());
+        let mut sent: VecDeque<(u64, Chunk)> = VecDeque::new();
+        let mut free = Vec::new();
+        for (i, chunk) in chunks.iter().enumerate() {
+            sent.push_back((i as u64, Arc::clone(chunk)));
+            if i == 1 {
+                // Nothing hashed yet: chunk 0 is the oldest, and it is the one helped with.
+                assert!(hash.help(&sent));
+            }
+        }
+        hash.feed(0, &chunks[0]);
+        hash.feed(1, &chunks[1]);
+        assert!(hash.help(&sent) && hash.help(&sent) && hash.help(&sent));
+        for (i, chunk) in chunks.iter().enumerate() {
+            hash.feed(i as u64, chunk);
+        }
+        assert!(!hash.help(&sent), "everything is hashed");
+        // The writer still holds every chunk here (`chunks`): nothing is reclaimed.
+        hash.reclaim(&mut sent, &mut free);
+        assert_eq!(sent.len(), 8);
+        drop(chunks);
+        hash.reclaim(&mut sent, &mut free);
+        assert!(sent.is_empty());
+        assert_eq!(free.len(), 2, "two buffers kept for reuse");
+        assert_eq!(hash.finalize(), expected);
+    }
 
     #[test]
     fn names() {

@@ -1,0 +1,36 @@
+//! Profiling aid: parses one fixture in a loop, ours or oci-spec's.
+#![allow(missing_docs, clippy::expect_used)]
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let which = args.get(1).map(String::as_str).unwrap_or("ours");
+    let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let bytes = include_bytes!("../fixtures/config-100-history.json");
+    let rt = include_bytes!("../fixtures/runc-spec.json");
+    let mut total = 0usize;
+    for _ in 0..n {
+        total += match which {
+            "ours" => {
+                let c: oci_image::ImageConfiguration =
+                    oci_image::json::from_slice(std::hint::black_box(bytes)).expect("parses");
+                c.validate().len() + c.history.len()
+            }
+            "theirs" => {
+                let c: oci_spec::image::ImageConfiguration =
+                    serde_json::from_slice(std::hint::black_box(bytes)).expect("parses");
+                c.history().as_ref().map_or(0, Vec::len)
+            }
+            "rt-ours" => {
+                let s: oci_runtime_spec::Spec =
+                    oci_runtime_spec::from_slice(std::hint::black_box(rt)).expect("parses");
+                s.validate().len()
+            }
+            "rt-theirs" => {
+                let s: oci_spec::runtime::Spec =
+                    serde_json::from_slice(std::hint::black_box(rt)).expect("parses");
+                s.mounts().as_ref().map_or(0, Vec::len)
+            }
+            _ => 0,
+        };
+    }
+    println!("{total}");
+}

@@ -13,13 +13,13 @@ use oci_image::{Compression, Descriptor, Digest, Hasher, VerifyingReader};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps, XattrFlags};
 use rustix::io::Errno;
 
+use super::gzip::Gunzip;
 use super::root::Root;
 use super::tar::{Entry, Kind, Limits, TarReader};
 use super::{ApplyOptions, ApplyReport, LayerError};
 
 const WHITEOUT: &[u8] = b".wh.";
 const OPAQUE: &[u8] = b".wh..wh..opq";
-const COPY_BUFFER: usize = 256 << 10;
 
 /// The decompressed stream, bounded in size.
 struct Counting<R> {
@@ -140,7 +140,7 @@ fn read_chunk(reader: &mut impl Read, chunk: &mut Vec<u8>, size: usize) -> io::R
 #[allow(clippy::large_enum_variant, reason = "one per layer, on the stack of apply_layer")]
 enum Decompressed {
     Plain(Compressed),
-    Gzip(flate2::bufread::MultiGzDecoder<Compressed>),
+    Gzip(Gunzip<Compressed>),
     Zstd(zstd::stream::read::Decoder<'static, Compressed>),
 }
 
@@ -258,7 +258,6 @@ struct Applier<'a> {
     whiteouts: Vec<Vec<u8>>,
     opaque: Vec<Vec<u8>>,
     dir_times: Vec<(Vec<u8>, i64, u32)>,
-    buffer: Vec<u8>,
     /// The last parent directory opened, by path: consecutive entries of one directory
     /// (the common case) skip resolving it again. Dropped whenever an entry could change
     /// what that path resolves to.
@@ -328,7 +327,6 @@ impl<'a> Applier<'a> {
             whiteouts: Vec::new(),
             opaque: Vec::new(),
             dir_times: Vec::new(),
-            buffer: vec![0; COPY_BUFFER],
             cached_parent: None,
             parent_setgid: true,
             identity: identity(),
@@ -396,7 +394,7 @@ impl<'a> Applier<'a> {
         }
     }
 
-    fn entry(&mut self, entry: &Entry, content: &mut dyn Read) -> Result<(), LayerError> {
+    fn entry(&mut self, entry: &Entry, content: &mut dyn BufRead) -> Result<(), LayerError> {
         let parts = components(&entry.path)?;
         let Some((&name, _)) = parts.split_last() else {
             // The root itself: its metadata is the caller's, never the layer's, and it can
@@ -461,7 +459,7 @@ impl<'a> Applier<'a> {
         name: &[u8],
         kind: Kind,
         entry: &Entry,
-        content: &mut dyn Read,
+        content: &mut dyn BufRead,
         parts: &[&[u8]],
         path: &[u8],
     ) -> Result<(), LayerError> {
@@ -540,7 +538,7 @@ impl<'a> Applier<'a> {
         dir: BorrowedFd<'_>,
         name: &[u8],
         entry: &Entry,
-        content: &mut dyn Read,
+        content: &mut dyn BufRead,
         path: &[u8],
     ) -> Result<(), LayerError> {
         // The file is created with its final permission bits when the umask leaves them
@@ -567,12 +565,15 @@ impl<'a> Applier<'a> {
         }
         .map_err(errno(path, "create"))?;
         let mut file = File::from(fd);
+        // Written straight from the decompressed chunks, without a copy.
         loop {
-            let n = content.read(&mut self.buffer).map_err(LayerError::Read)?;
-            if n == 0 {
+            let available = content.fill_buf().map_err(LayerError::Read)?;
+            if available.is_empty() {
                 break;
             }
-            file.write_all(&self.buffer[..n]).map_err(io_err(path, "write"))?;
+            let n = available.len();
+            file.write_all(available).map_err(io_err(path, "write"))?;
+            content.consume(n);
         }
         // A new file is ours already when the entry's owner is who we are (and the
         // directory does not impose its group).
@@ -884,6 +885,16 @@ struct Chunks<'h> {
 
 impl Read for Chunks<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = buf.len().min(available.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Chunks<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
         while self.pos == self.current.len() {
             match self.rx.recv() {
                 Ok(chunk) => {
@@ -893,13 +904,14 @@ impl Read for Chunks<'_> {
                     self.pos = 0;
                 }
                 // The sender is gone: the stream is complete.
-                Err(_) => return Ok(0),
+                Err(_) => break,
             }
         }
-        let n = buf.len().min(self.current.len() - self.pos);
-        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
+        Ok(&self.current[self.pos..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.pos = (self.pos + amount).min(self.current.len());
     }
 }
 
@@ -987,9 +999,7 @@ pub(crate) fn apply_layer(
     // Built on the decompressing thread: a gzip decoder reads the header as it is made.
     let decompress = move || -> io::Result<Decompressed> {
         Ok(match compression {
-            Compression::Gzip => {
-                Decompressed::Gzip(flate2::bufread::MultiGzDecoder::new(compressed))
-            }
+            Compression::Gzip => Decompressed::Gzip(Gunzip::new(compressed)),
             Compression::Zstd => {
                 let mut d = zstd::stream::read::Decoder::with_buffer(compressed)?;
                 d.window_log_max(max_zstd_window_log)?;

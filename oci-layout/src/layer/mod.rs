@@ -42,6 +42,7 @@
 
 mod apply;
 mod create;
+mod gzip;
 mod root;
 mod tar;
 

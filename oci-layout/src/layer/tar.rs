@@ -2,7 +2,7 @@
 //! headers (path, linkpath, size, uid, gid, mtime, xattrs). It never holds more than one
 //! header's metadata in memory and refuses headers over the configured size.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 
 use super::LayerError;
 
@@ -326,6 +326,31 @@ impl<R: Read> Read for TarReader<R> {
         }
         self.remaining -= n as u64;
         Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for TarReader<R> {
+    /// The current entry's content, as much of it as the inner reader has buffered.
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.remaining == 0 {
+            return Ok(&[]);
+        }
+        let remaining = self.remaining;
+        let available = self.inner.fill_buf()?;
+        if available.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "archive ends in the middle of a file",
+            ));
+        }
+        let n = usize::try_from(remaining).map_or(available.len(), |r| r.min(available.len()));
+        Ok(&available[..n])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        let amount = usize::try_from(self.remaining).map_or(amount, |r| r.min(amount));
+        self.inner.consume(amount);
+        self.remaining -= amount as u64;
     }
 }
 

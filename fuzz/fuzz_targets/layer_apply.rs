@@ -1,8 +1,10 @@
 //! The layer applier on arbitrary tar streams, one or two layers, into a fresh root with
-//! a sentinel directory beside it. The oracle: nothing outside the root changes, and
-//! nothing panics, whatever the bytes.
+//! a sentinel directory beside it: as plain tar, gzip-compressed tar (the whole pipeline
+//! and its gzip reader), or the raw bytes declared as gzip (the gzip reader on garbage).
+//! The oracle: nothing outside the root changes, and nothing panics, whatever the bytes.
 #![no_main]
 
+use std::io::Write;
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
@@ -26,6 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&split, rest)) = data.split_first() else { return };
     let cut = (usize::from(split) * rest.len()) / 256;
     let layers: Vec<&[u8]> = if split % 2 == 0 { vec![rest] } else { vec![&rest[..cut], &rest[cut..]] };
+    let compression = (split >> 1) % 4;
 
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("root");
@@ -41,8 +44,18 @@ fuzz_target!(|data: &[u8]| {
     options.max_total_size = 16 << 20;
     options.max_entries = 10_000;
     for layer_bytes in layers {
-        let descriptor = Descriptor::for_bytes(MediaType::ImageLayer, layer_bytes);
-        let _ = layer::apply(&root, layer_bytes, &descriptor, &Digest::sha256(layer_bytes), &options);
+        let diff_id = Digest::sha256(layer_bytes);
+        let (media_type, blob) = match compression {
+            2 => {
+                let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                gz.write_all(layer_bytes).unwrap();
+                (MediaType::ImageLayerGzip, gz.finish().unwrap())
+            }
+            3 => (MediaType::ImageLayerGzip, layer_bytes.to_vec()),
+            _ => (MediaType::ImageLayer, layer_bytes.to_vec()),
+        };
+        let descriptor = Descriptor::for_bytes(media_type, &blob);
+        let _ = layer::apply(&root, blob.as_slice(), &descriptor, &diff_id, &options);
     }
     let mut after = Vec::new();
     snapshot(dir.path(), &mut after);

@@ -970,8 +970,9 @@ fn produce(
     Ok(Streams { uncompressed: count })
 }
 
-/// Applies one layer: see [`super::apply`]. Decompression and hashing run on a second
-/// thread, overlapping with the file writes of this one.
+/// Applies one layer: see [`super::apply`]. Three threads overlap: one reads the layer
+/// and checks its digest, one decompresses it, and this one writes the files; the diff_id
+/// is hashed by this one or the decompressing one, whichever has time.
 pub(crate) fn apply_layer(
     root: &Path,
     layer: impl Read + Send,

@@ -284,22 +284,30 @@ fn errno<'p>(path: &'p [u8], action: &'static str) -> impl FnOnce(Errno) -> Laye
 
 /// Removes `name` beneath `dir` whatever it is, never following a symbolic link.
 fn remove_any(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
-    match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
-        Err(Errno::NOENT) => Ok(()),
-        Err(e) => Err(e.into()),
-        Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
-            let sub = rustix::fs::openat(
-                dir,
-                name,
-                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                Mode::empty(),
-            )?;
-            for child in crate::fs::list_bytes(sub.as_fd())? {
-                remove_any(sub.as_fd(), &child)?;
+    // Most names are not directories: one unlink does it, with no stat first.
+    match rustix::fs::unlinkat(dir, name, AtFlags::empty()) {
+        Ok(()) | Err(Errno::NOENT) => Ok(()),
+        // A directory (Linux says EISDIR, POSIX EPERM): its content first.
+        Err(e @ (Errno::ISDIR | Errno::PERM)) => {
+            match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+                Err(Errno::NOENT) => Ok(()),
+                Err(e) => Err(e.into()),
+                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
+                    let sub = rustix::fs::openat(
+                        dir,
+                        name,
+                        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                        Mode::empty(),
+                    )?;
+                    for child in crate::fs::list_bytes(sub.as_fd())? {
+                        remove_any(sub.as_fd(), &child)?;
+                    }
+                    Ok(rustix::fs::unlinkat(dir, name, AtFlags::REMOVEDIR)?)
+                }
+                Ok(_) => Err(e.into()),
             }
-            Ok(rustix::fs::unlinkat(dir, name, AtFlags::REMOVEDIR)?)
         }
-        Ok(_) => Ok(rustix::fs::unlinkat(dir, name, AtFlags::empty())?),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -769,11 +777,22 @@ impl<'a> Applier<'a> {
                 self.remove_lower(dir.as_fd(), &child, &child_path)?;
             }
         }
+        // Whiteouts come in archive order, so mostly several in a row share a directory.
+        let mut cached: Option<(Vec<u8>, OwnedFd)> = None;
         for path in std::mem::take(&mut self.whiteouts) {
             let parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
             let Some((&name, parent)) = parts.split_last() else { continue };
-            let Ok(dir) = self.root.open_dir(parent) else { continue };
+            let parent_path = join(parent);
+            let dir = match cached.take() {
+                Some((cached_path, fd)) if cached_path == parent_path => fd,
+                _ => match self.root.open_dir(parent) {
+                    Ok(fd) => fd,
+                    Err(_) => continue,
+                },
+            };
             self.remove_lower(dir.as_fd(), name, &path)?;
+            // Removing `name` cannot change what the directory's path resolves to.
+            cached = Some((parent_path, dir));
         }
         // Directory times last, deepest first, since writing children changes them.
         let mut times = std::mem::take(&mut self.dir_times);

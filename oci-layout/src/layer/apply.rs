@@ -813,13 +813,13 @@ impl<'a> Applier<'a> {
     }
 }
 
-/// Decompressed chunks handed from the reading thread to the writing one.
+/// Decompressed chunks handed from the decompressing thread to the writing one.
 const CHUNK: usize = 256 << 10;
 /// Chunks in flight: bounds memory at `CHUNK * (DEPTH + 2)` whatever the layer size.
 const DEPTH: usize = 8;
 
 /// A chunk of the decompressed stream, shared by the writer (which applies it) and,
-/// for hashing, the reading thread.
+/// for hashing, the decompressing thread.
 type Chunk = Arc<Vec<u8>>;
 
 /// The diff_id hash, fed in stream order by whichever thread has time for it.
@@ -861,7 +861,7 @@ impl DiffIdHash {
         }
     }
 
-    /// The reading thread's side: hashes the oldest sent chunk not hashed yet, if it has
+    /// The decompressing thread's side: hashes the oldest sent chunk not hashed yet, if it has
     /// one. Says whether it did.
     fn help(&self, sent: &VecDeque<(u64, Chunk)>) -> bool {
         let mut state = self.lock();
@@ -897,7 +897,7 @@ impl DiffIdHash {
     }
 }
 
-/// The writer's end of the pipeline: reads the chunks the reading thread sends, and
+/// The writer's end of the pipeline: reads the chunks the decompressing thread sends, and
 /// hashes those it has not hashed already.
 struct Chunks<'h> {
     rx: Receiver<io::Result<Chunk>>,
@@ -935,19 +935,14 @@ impl BufRead for Chunks<'_> {
     }
 }
 
-/// What the reading thread found once both streams ended.
-struct Streams {
-    uncompressed: u64,
-}
-
-/// The reading thread: verifies and decompresses the layer and sends the result on in
-/// chunks, hashing some of them when the writer falls behind. Runs to the end of both
-/// streams unless the writer hangs up.
+/// The decompressing thread: decompresses the layer and sends the result on in chunks,
+/// hashing some of them when the writer falls behind. Runs to the end of both streams
+/// unless the writer hangs up, and returns the number of decompressed bytes.
 fn produce(
     mut hashing: Counting<Decompressed>,
     tx: &SyncSender<io::Result<Chunk>>,
     hash: &DiffIdHash,
-) -> io::Result<Streams> {
+) -> io::Result<u64> {
     // Chunks sent that may not be hashed yet or that the writer still holds, oldest first:
     // at most the queue's depth plus the one the writer holds, since the writer lets go
     // of them in order.
@@ -987,7 +982,7 @@ fn produce(
     }
     let Counting { inner, count, .. } = hashing;
     inner.finish()?;
-    Ok(Streams { uncompressed: count })
+    Ok(count)
 }
 
 /// Applies one layer: see [`super::apply`]. Three threads overlap: one reads the layer
@@ -1052,10 +1047,10 @@ pub(crate) fn apply_layer(
         let written = write_entries(&root, chunks, options, descriptor);
         // Dropping the reader (inside write_entries) lets the producer end; its verdict
         // on the streams comes first, since a broken stream explains a broken archive.
-        let streams = producer
+        let uncompressed = producer
             .join()
             .map_err(|_| LayerError::Read(io::Error::other("the decompressing thread panicked")))?;
-        let (report, entries, streams) = match (written, streams) {
+        let (report, entries, uncompressed) = match (written, uncompressed) {
             // The writer stopped first (an unsafe path, a write error): its reason stands.
             (Err(w), Err(p)) if p.get_ref().is_some_and(|i| i.is::<WriterStopped>()) => {
                 return Err(w);
@@ -1063,7 +1058,7 @@ pub(crate) fn apply_layer(
             // A broken stream explains whatever the writer then saw.
             (_, Err(p)) => return Err(map_read(p, descriptor)),
             (Err(w), Ok(_)) => return Err(w),
-            (Ok((report, entries)), Ok(streams)) => (report, entries, streams),
+            (Ok((report, entries)), Ok(uncompressed)) => (report, entries, uncompressed),
         };
         let compressed_verified = reader
             .join()
@@ -1078,16 +1073,16 @@ pub(crate) fn apply_layer(
                 },
             });
         }
-        Ok((report, entries, streams))
+        Ok((report, entries, uncompressed))
     });
-    let (mut report, entries, streams) = written?;
+    let (mut report, entries, uncompressed) = written?;
     // Both threads are done: every chunk is hashed, in order.
     let actual = hash.finalize();
     if actual != *diff_id {
         return Err(LayerError::DiffId { expected: diff_id.clone(), actual });
     }
     report.entries = entries;
-    report.uncompressed_size = streams.uncompressed;
+    report.uncompressed_size = uncompressed;
     Ok(report)
 }
 
@@ -1150,7 +1145,7 @@ mod tests {
             (0..8u8).map(|i| Arc::new(vec![i; 1000 + usize::from(i)])).collect();
         let whole: Vec<u8> = chunks.iter().flat_map(|c| c.iter().copied()).collect();
         let expected = Digest::sha256(&whole);
-        // The reading thread helps with chunks 2 to 4 while the writer is behind; the
+        // The decompressing thread helps with chunks 2 to 4 while the writer is behind; the
         // writer then receives every chunk and hashes only those not done.
         let hash = DiffIdHash::new(expected.hasher().unwrap());
         let mut sent: VecDeque<(u64, Chunk)> = VecDeque::new();

@@ -6,6 +6,8 @@
 //! in alternating rounds, so that machine noise hits both alike, and the ratio of their
 //! median round times is printed.
 
+#![forbid(unsafe_code)]
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

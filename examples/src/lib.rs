@@ -1,6 +1,8 @@
 //! The commands of the `oci` program, one module each, so that they can be tested and
 //! read on their own. Nothing here is published: it shows how the crates fit together.
 
+#![forbid(unsafe_code)]
+
 pub mod bundle;
 pub mod copy;
 pub mod demo;

@@ -1,7 +1,8 @@
 //! The layer applier on arbitrary tar streams, one or two layers, into a fresh root with
-//! a sentinel directory beside it: as plain tar, gzip-compressed tar (the whole pipeline
-//! and its gzip reader), or the raw bytes declared as gzip (the gzip reader on garbage).
-//! The oracle: nothing outside the root changes, and nothing panics, whatever the bytes.
+//! a sentinel directory beside it: as plain tar, gzip- or zstd-compressed tar (the whole
+//! pipeline and its decoders), or the raw bytes declared as gzip or zstd (the decoders on
+//! garbage). The oracle: nothing outside the root changes, and nothing panics, whatever
+//! the bytes; and a zstd-compressed layer is accepted exactly when the same tar is.
 #![no_main]
 
 use std::io::Write;
@@ -28,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&split, rest)) = data.split_first() else { return };
     let cut = (usize::from(split) * rest.len()) / 256;
     let layers: Vec<&[u8]> = if split % 2 == 0 { vec![rest] } else { vec![&rest[..cut], &rest[cut..]] };
-    let compression = (split >> 1) % 4;
+    let compression = (split >> 1) % 6;
 
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("root");
@@ -52,10 +53,25 @@ fuzz_target!(|data: &[u8]| {
                 (MediaType::ImageLayerGzip, gz.finish().unwrap())
             }
             3 => (MediaType::ImageLayerGzip, layer_bytes.to_vec()),
+            4 => {
+                // Small windows, so that zstd's history crosses the decoder's segments.
+                let mut z = zstd::stream::write::Encoder::new(Vec::new(), 1).unwrap();
+                z.window_log(10 + u32::from(split >> 4) % 4).unwrap();
+                z.write_all(layer_bytes).unwrap();
+                (MediaType::ImageLayerZstd, z.finish().unwrap())
+            }
+            5 => (MediaType::ImageLayerZstd, layer_bytes.to_vec()),
             _ => (MediaType::ImageLayer, layer_bytes.to_vec()),
         };
         let descriptor = Descriptor::for_bytes(media_type, &blob);
-        let _ = layer::apply(&root, blob.as_slice(), &descriptor, &diff_id, &options);
+        let result = layer::apply(&root, blob.as_slice(), &descriptor, &diff_id, &options);
+        if compression == 4 {
+            let plain = dir.path().join("root-plain");
+            std::fs::create_dir_all(&plain).unwrap();
+            let d = Descriptor::for_bytes(MediaType::ImageLayer, layer_bytes);
+            let expected = layer::apply(&plain, layer_bytes, &d, &diff_id, &options);
+            assert_eq!(result.is_ok(), expected.is_ok(), "{result:?} against {expected:?}");
+        }
     }
     let mut after = Vec::new();
     snapshot(dir.path(), &mut after);

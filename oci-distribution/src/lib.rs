@@ -45,6 +45,8 @@
 //! | [`auth`] | token authentication, Docker `config.json` |
 //! | `client` (feature `client`) | a blocking client; remote repositories as content stores |
 
+#![forbid(unsafe_code)]
+
 pub mod auth;
 #[cfg(feature = "client")]
 pub mod client;

@@ -77,6 +77,8 @@
 //! - `arbitrary`: implements [`arbitrary::Arbitrary`](https://docs.rs/arbitrary) for every
 //!   document type, for structure-aware fuzzing.
 
+#![forbid(unsafe_code)]
+
 pub mod annotations;
 mod config;
 pub mod content;

@@ -61,6 +61,8 @@
 //! Use [`from_slice`], which checks UTF-8 once for the whole document and is faster than
 //! `serde_json::from_slice`; both reject duplicate keys, since the types themselves do.
 
+#![forbid(unsafe_code)]
+
 #[cfg(feature = "arbitrary")]
 mod arb;
 mod config;

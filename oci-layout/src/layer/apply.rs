@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use bytes::Bytes;
 use oci_image::{Compression, Descriptor, Digest, Hasher, VerifyingReader};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps, XattrFlags};
 use rustix::io::Errno;
@@ -16,28 +17,11 @@ use rustix::io::Errno;
 use super::gzip::Gunzip;
 use super::root::Root;
 use super::tar::{Entry, Kind, Limits, TarReader};
+use super::zstd_blocks::ZstdDecoder;
 use super::{ApplyOptions, ApplyReport, LayerError};
 
 const WHITEOUT: &[u8] = b".wh.";
 const OPAQUE: &[u8] = b".wh..wh..opq";
-
-/// The decompressed stream, bounded in size.
-struct Counting<R> {
-    inner: R,
-    count: u64,
-    limit: u64,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count += n as u64;
-        if self.count > self.limit {
-            return Err(io::Error::other(LimitExceeded(self.limit)));
-        }
-        Ok(n)
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 #[error("layer decompresses to more than {0} bytes")]
@@ -146,27 +130,33 @@ fn read_chunk(reader: &mut impl Read, chunk: &mut Vec<u8>, size: usize) -> io::R
 enum Decompressed {
     Plain(Compressed),
     Gzip(Gunzip<Compressed>),
-    Zstd(zstd::stream::read::Decoder<'static, Compressed>),
-}
-
-impl Read for Decompressed {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Self::Plain(r) => r.read(buf),
-            Self::Gzip(r) => r.read(buf),
-            Self::Zstd(r) => r.read(buf),
-        }
-    }
+    Zstd(ZstdDecoder<Compressed>),
 }
 
 impl Decompressed {
+    /// The next chunk of the decompressed stream, `None` at its end. Gzip and plain
+    /// layers fill a buffer from `free` if there is one; zstd hands out pieces of its own
+    /// buffers.
+    fn next_chunk(&mut self, free: &mut Vec<Vec<u8>>) -> io::Result<Option<Chunk>> {
+        let mut buffer = free.pop().unwrap_or_default();
+        match self {
+            Self::Plain(r) => read_chunk(r, &mut buffer, CHUNK)?,
+            Self::Gzip(r) => read_chunk(r, &mut buffer, CHUNK)?,
+            Self::Zstd(r) => {
+                free.push(buffer);
+                return Ok(r.next_piece(CHUNK)?.map(Chunk::Shared));
+            }
+        }
+        Ok((!buffer.is_empty()).then(|| Chunk::Owned(Arc::new(buffer))))
+    }
+
     /// Reads whatever compressed bytes are left, so that the digest covers them and a
     /// failure to verify them shows here.
     fn finish(self) -> io::Result<()> {
         let mut rest = match self {
             Self::Plain(r) => r,
             Self::Gzip(r) => r.into_inner(),
-            Self::Zstd(r) => r.finish(),
+            Self::Zstd(r) => r.into_inner(),
         };
         io::copy(&mut rest, &mut io::sink())?;
         Ok(())
@@ -820,7 +810,30 @@ const DEPTH: usize = 8;
 
 /// A chunk of the decompressed stream, shared by the writer (which applies it) and,
 /// for hashing, the decompressing thread.
-type Chunk = Arc<Vec<u8>>;
+#[derive(Clone)]
+enum Chunk {
+    /// A buffer of its own, filled again once both are done with it.
+    Owned(Arc<Vec<u8>>),
+    /// A piece of the zstd decoder's buffers, which it reuses once every piece is gone.
+    Shared(Bytes),
+}
+
+impl Default for Chunk {
+    fn default() -> Self {
+        Self::Owned(Arc::default())
+    }
+}
+
+impl std::ops::Deref for Chunk {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Self::Owned(buffer) => buffer,
+            Self::Shared(bytes) => bytes,
+        }
+    }
+}
 
 /// The diff_id hash, fed in stream order by whichever thread has time for it.
 ///
@@ -880,10 +893,10 @@ impl DiffIdHash {
     fn reclaim(&self, sent: &mut VecDeque<(u64, Chunk)>, free: &mut Vec<Vec<u8>>) {
         let next = self.next.load(Ordering::Acquire);
         while let Some((index, chunk)) = sent.front() {
-            if *index >= next || Arc::strong_count(chunk) > 1 {
+            if *index >= next || matches!(chunk, Chunk::Owned(b) if Arc::strong_count(b) > 1) {
                 break;
             }
-            if let Some((_, chunk)) = sent.pop_front()
+            if let Some((_, Chunk::Owned(chunk))) = sent.pop_front()
                 && let Ok(buffer) = Arc::try_unwrap(chunk)
                 && free.len() < 2
             {
@@ -939,7 +952,8 @@ impl BufRead for Chunks<'_> {
 /// hashing some of them when the writer falls behind. Runs to the end of both streams
 /// unless the writer hangs up, and returns the number of decompressed bytes.
 fn produce(
-    mut hashing: Counting<Decompressed>,
+    mut decompressed: Decompressed,
+    limit: u64,
     tx: &SyncSender<io::Result<Chunk>>,
     hash: &DiffIdHash,
 ) -> io::Result<u64> {
@@ -949,14 +963,13 @@ fn produce(
     let mut sent: VecDeque<(u64, Chunk)> = VecDeque::with_capacity(DEPTH + 2);
     let mut free: Vec<Vec<u8>> = Vec::with_capacity(2);
     let mut index = 0u64;
-    loop {
-        let mut chunk = free.pop().unwrap_or_default();
-        read_chunk(&mut hashing, &mut chunk, CHUNK)?;
-        if chunk.is_empty() {
-            break;
+    let mut count = 0u64;
+    while let Some(chunk) = decompressed.next_chunk(&mut free)? {
+        count += chunk.len() as u64;
+        if count > limit {
+            return Err(io::Error::other(LimitExceeded(limit)));
         }
-        let chunk = Arc::new(chunk);
-        let mut item = Ok(Arc::clone(&chunk));
+        let mut item = Ok(chunk.clone());
         loop {
             match tx.try_send(item) {
                 Ok(()) => break,
@@ -980,8 +993,7 @@ fn produce(
         index += 1;
         hash.reclaim(&mut sent, &mut free);
     }
-    let Counting { inner, count, .. } = hashing;
-    inner.finish()?;
+    decompressed.finish()?;
     Ok(count)
 }
 
@@ -1017,9 +1029,7 @@ pub(crate) fn apply_layer(
         Ok(match compression {
             Compression::Gzip => Decompressed::Gzip(Gunzip::new(compressed)),
             Compression::Zstd => {
-                let mut d = zstd::stream::read::Decoder::with_buffer(compressed)?;
-                d.window_log_max(max_zstd_window_log)?;
-                Decompressed::Zstd(d)
+                Decompressed::Zstd(ZstdDecoder::new(compressed, max_zstd_window_log)?)
             }
             _ => Decompressed::Plain(compressed),
         })
@@ -1034,16 +1044,15 @@ pub(crate) fn apply_layer(
         let (tx, rx) = sync_channel(DEPTH);
         let hash = &hash;
         let producer = scope.spawn(move || {
-            let result = decompress().and_then(|decompressed| {
-                produce(Counting { inner: decompressed, count: 0, limit }, &tx, hash)
-            });
+            let result =
+                decompress().and_then(|decompressed| produce(decompressed, limit, &tx, hash));
             if let Err(e) = &result {
                 // Hand the failure to the writer too, so it stops at the same point.
                 let _ = tx.send(Err(io::Error::new(e.kind(), ProducerFailed)));
             }
             result
         });
-        let chunks = Chunks { rx, current: Arc::default(), received: 0, pos: 0, hash };
+        let chunks = Chunks { rx, current: Chunk::default(), received: 0, pos: 0, hash };
         let written = write_entries(&root, chunks, options, descriptor);
         // Dropping the reader (inside write_entries) lets the producer end; its verdict
         // on the streams comes first, since a broken stream explains a broken archive.
@@ -1141,8 +1150,11 @@ mod tests {
 
     #[test]
     fn diff_id_is_the_same_whichever_thread_hashes() {
-        let chunks: Vec<Chunk> =
-            (0..8u8).map(|i| Arc::new(vec![i; 1000 + usize::from(i)])).collect();
+        // Buffers of their own, and pieces of zstd's (the last two).
+        let chunks: Vec<Chunk> = (0..8u8)
+            .map(|i| vec![i; 1000 + usize::from(i)])
+            .map(|v| if v[0] < 6 { Chunk::Owned(Arc::new(v)) } else { Chunk::Shared(v.into()) })
+            .collect();
         let whole: Vec<u8> = chunks.iter().flat_map(|c| c.iter().copied()).collect();
         let expected = Digest::sha256(&whole);
         // The decompressing thread helps with chunks 2 to 4 while the writer is behind; the
@@ -1151,7 +1163,7 @@ mod tests {
         let mut sent: VecDeque<(u64, Chunk)> = VecDeque::new();
         let mut free = Vec::new();
         for (i, chunk) in chunks.iter().enumerate() {
-            sent.push_back((i as u64, Arc::clone(chunk)));
+            sent.push_back((i as u64, chunk.clone()));
             if i == 1 {
                 // Nothing hashed yet: chunk 0 is the oldest, and it is the one helped with.
                 assert!(hash.help(&sent));
@@ -1167,6 +1179,7 @@ mod tests {
         // The writer still holds every chunk here (`chunks`): nothing is reclaimed.
         hash.reclaim(&mut sent, &mut free);
         assert_eq!(sent.len(), 8);
+        assert!(free.is_empty());
         drop(chunks);
         hash.reclaim(&mut sent, &mut free);
         assert!(sent.is_empty());

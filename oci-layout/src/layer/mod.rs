@@ -45,6 +45,7 @@ mod create;
 mod gzip;
 mod root;
 mod tar;
+mod zstd_blocks;
 
 pub use create::{CreateOptions, CreatedLayer, create};
 

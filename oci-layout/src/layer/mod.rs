@@ -36,7 +36,10 @@
 //!   what it skipped in [`ApplyReport::skipped`]. Set-user-ID bits are applied after the
 //!   owner (chown clears them).
 //! - **Resources.** [`ApplyOptions`] bounds the decompressed size (gzip and zstd bombs),
-//!   entries, single files, header and path length, and the zstd window.
+//!   entries, single files, header and path length, and the zstd window (checked from the
+//!   frame header, before anything is allocated for it).
+//! - **Memory safety.** The one `unsafe` module, the zstd decoder, calls zstd's C API and
+//!   is tested against zstd's own streaming decoder and fuzzed through the applier.
 //! - **Integrity.** Digest, size and diff_id mismatches, trailing data that changes the
 //!   digests, and a media type that contradicts the stream's magic bytes are errors.
 
@@ -77,6 +80,8 @@ pub struct ApplyOptions {
     /// Longest entry or link name. Default: 4096 bytes.
     pub max_path_len: usize,
     /// Largest zstd window, as a power of two. Default: 27 (128 MiB), zstd's own limit.
+    /// The decoder keeps two windows (at least 4 MiB each), so memory is twice the
+    /// largest window a layer declares: 16 MiB for the common 8 MiB one.
     pub max_zstd_window_log: u32,
 }
 

@@ -571,6 +571,28 @@ fn trailing_data_multi_member_gzip_and_verification() {
     layer::apply(&s.root, &gz[..], &d, &Digest::sha256(&whole), &ApplyOptions::default()).unwrap();
     assert_eq!(std::fs::read(s.root.join("two")).unwrap(), b"2");
 
+    // Two zstd frames with a skippable frame between them: both halves are read; data
+    // after the last frame is an error, not ignored.
+    let mut skippable = 0x184D_2A50u32.to_le_bytes().to_vec();
+    skippable.extend_from_slice(&5u32.to_le_bytes());
+    skippable.extend_from_slice(b"skip!");
+    let zst = [
+        zstd::encode_all(first, 3).unwrap(),
+        skippable,
+        zstd::encode_all(&second[..], 19).unwrap(),
+    ]
+    .concat();
+    let d = Descriptor::for_bytes(MediaType::ImageLayerZstd, &zst);
+    std::fs::remove_file(s.root.join("two")).unwrap();
+    layer::apply(&s.root, &zst[..], &d, &Digest::sha256(&whole), &ApplyOptions::default()).unwrap();
+    assert_eq!(std::fs::read(s.root.join("two")).unwrap(), b"2");
+    let trailing = [&zst[..], b"more"].concat();
+    let d = Descriptor::for_bytes(MediaType::ImageLayerZstd, &trailing);
+    assert!(matches!(
+        layer::apply(&s.root, &trailing[..], &d, &Digest::sha256(&whole), &ApplyOptions::default()),
+        Err(LayerError::Read(_))
+    ));
+
     // Digest and size mismatches.
     let mut wrong = d.clone();
     wrong.digest = Digest::sha256(b"other");

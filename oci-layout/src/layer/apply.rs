@@ -256,10 +256,17 @@ struct Applier<'a> {
     /// The last parent directory opened, by path: consecutive entries of one directory
     /// (the common case) skip resolving it again. Dropped whenever an entry could change
     /// what that path resolves to.
-    cached_parent: Option<(Vec<u8>, OwnedFd)>,
+    cached_parent: Option<(Vec<u8>, Arc<OwnedFd>, DirId)>,
     /// Whether the current parent directory has the set-group-ID bit.
     parent_setgid: bool,
     identity: Identity,
+    /// The second writing thread, for small files, when there is one.
+    helper: Option<Helper>,
+    /// Directories this layer created: empty then, so a name in one that the layer has
+    /// not used is free.
+    fresh: HashSet<DirId>,
+    /// Whether `parent` created the directory it returned.
+    created_parent: bool,
 }
 
 pub(super) fn io_err<'p>(
@@ -333,6 +340,9 @@ impl<'a> Applier<'a> {
             cached_parent: None,
             parent_setgid: true,
             identity: identity(),
+            helper: None,
+            fresh: HashSet::new(),
+            created_parent: false,
         }
     }
 
@@ -357,6 +367,14 @@ impl<'a> Applier<'a> {
         }
     }
 
+    /// Waits until the helper has written every file queued for it.
+    fn settle(&mut self) -> Result<(), LayerError> {
+        match &mut self.helper {
+            Some(helper) => helper.drain(),
+            None => Ok(()),
+        }
+    }
+
     /// Opens (creating missing directories) the parent directory of `parts`.
     fn parent(&mut self, parts: &[&[u8]]) -> Result<OwnedFd, LayerError> {
         let parent = &parts[..parts.len() - 1];
@@ -364,6 +382,8 @@ impl<'a> Applier<'a> {
             Ok(fd) => Ok(fd),
             Err(e) if matches!(e.raw_os_error(), Some(c) if c == Errno::NOENT.raw_os_error() || c == Errno::NOTDIR.raw_os_error()) =>
             {
+                // What is missing, or in the way, may be a file the helper has yet to write.
+                self.settle()?;
                 // Create the missing (or replace the non-directory) ancestors, outermost first.
                 for i in 1..=parent.len() {
                     let up = self
@@ -389,6 +409,7 @@ impl<'a> Applier<'a> {
                     }
                     rustix::fs::mkdirat(up.as_fd(), name, Mode::from_raw_mode(0o755))
                         .map_err(errno(name, "create directory"))?;
+                    self.created_parent = i == parent.len();
                     self.mark_added(&parent[..i]);
                 }
                 self.root.open_dir(parent).map_err(io_err(&join(parent), "open"))
@@ -434,31 +455,44 @@ impl<'a> Applier<'a> {
         let path = join(&parts);
         let parent_path = join(&parts[..parts.len() - 1]);
         // An entry at or above the cached directory may change what its path resolves to.
-        if let Some((cached, _)) = &self.cached_parent
+        if let Some((cached, _, _)) = &self.cached_parent
             && cached.starts_with(&path)
             && (cached.len() == path.len() || cached[path.len()] == b'/')
         {
             self.cached_parent = None;
         }
-        let parent = match self.cached_parent.take() {
-            Some((cached, fd)) if cached == parent_path => fd,
+        let (parent, inode) = match self.cached_parent.take() {
+            Some((cached, fd, inode)) if cached == parent_path => (fd, inode),
             _ => {
+                self.created_parent = false;
                 let fd = self.parent(&parts)?;
+                let st = rustix::fs::fstat(&fd).map_err(errno(&parent_path, "inspect"))?;
                 // New files in a set-group-ID directory take its group: chown them always.
-                self.parent_setgid =
-                    rustix::fs::fstat(&fd).map_or(true, |st| st.st_mode & 0o2000 != 0);
-                fd
+                self.parent_setgid = st.st_mode & 0o2000 != 0;
+                let id = (st.st_dev, st.st_ino);
+                if self.created_parent {
+                    self.fresh.insert(id);
+                }
+                (Arc::new(fd), id)
             }
         };
-        let result = self.entry_in(parent.as_fd(), name, kind, entry, content, &parts, &path);
-        self.cached_parent = Some((parent_path, parent));
+        // An entry at the place of a queued small file, or a hard link (which may name
+        // one), waits for the helper.
+        if let Some(helper) = &mut self.helper
+            && (kind == Kind::Hardlink || helper.is_queued(inode, name))
+        {
+            helper.drain()?;
+        }
+        let result = self.entry_in(&parent, inode, name, kind, entry, content, &parts, &path);
+        self.cached_parent = Some((parent_path, parent, inode));
         result
     }
 
     #[allow(clippy::too_many_arguments)]
     fn entry_in(
         &mut self,
-        dir: BorrowedFd<'_>,
+        parent: &Arc<OwnedFd>,
+        inode: DirId,
         name: &[u8],
         kind: Kind,
         entry: &Entry,
@@ -467,23 +501,29 @@ impl<'a> Applier<'a> {
         path: &[u8],
     ) -> Result<(), LayerError> {
         let path = path.to_vec();
+        let dir = parent.as_fd();
         if kind == Kind::File {
-            self.file(dir, name, entry, content, &path)?;
+            self.file(parent, inode, name, entry, content, &path)?;
             self.mark_added(parts);
             return Ok(());
         }
         let existing = file_type(dir, name).map_err(io_err(&path, "inspect"))?;
         if kind == Kind::Dir {
-            match existing {
-                Some(FileType::Directory) => {}
+            let created = match existing {
+                Some(FileType::Directory) => false,
                 Some(_) => {
+                    self.settle()?;
                     remove_any(dir, name).map_err(io_err(&path, "replace"))?;
                     rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(0o700))
                         .map_err(errno(&path, "create directory"))?;
+                    true
                 }
-                None => rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(0o700))
-                    .map_err(errno(&path, "create directory"))?,
-            }
+                None => {
+                    rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(0o700))
+                        .map_err(errno(&path, "create directory"))?;
+                    true
+                }
+            };
             let fd = rustix::fs::openat(
                 dir,
                 name,
@@ -491,6 +531,10 @@ impl<'a> Applier<'a> {
                 Mode::empty(),
             )
             .map_err(errno(&path, "open"))?;
+            if created {
+                let st = rustix::fs::fstat(&fd).map_err(errno(&path, "inspect"))?;
+                self.fresh.insert((st.st_dev, st.st_ino));
+            }
             self.metadata(fd.as_fd(), entry, &path)?;
             self.dir_times.push((path.clone(), entry.mtime, entry.mtime_nsec));
             self.mark_added(parts);
@@ -499,6 +543,8 @@ impl<'a> Applier<'a> {
         // Everything else is a new inode: remove what is there first (a directory with its
         // content), never writing through an existing file or link.
         if existing.is_some() {
+            // A directory's content may include files the helper is writing.
+            self.settle()?;
             remove_any(dir, name).map_err(io_err(&path, "replace"))?;
         }
         match kind {
@@ -536,9 +582,11 @@ impl<'a> Applier<'a> {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn file(
         &mut self,
-        dir: BorrowedFd<'_>,
+        parent: &Arc<OwnedFd>,
+        inode: DirId,
         name: &[u8],
         entry: &Entry,
         content: &mut dyn BufRead,
@@ -550,24 +598,51 @@ impl<'a> Applier<'a> {
         let id = self.identity;
         let plain = entry.mode & 0o7000 == 0 && entry.mode & id.umask == 0;
         let create_mode = if plain { entry.mode & 0o777 } else { 0o600 };
-        let create = || {
-            rustix::fs::openat(
-                dir,
-                name,
-                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                Mode::from_raw_mode(create_mode),
-            )
-        };
-        // Always a new inode: whatever is there (file, link, directory) is removed first.
-        let fd = match create() {
+        // A new file is ours already when the entry's owner is who we are (and the
+        // directory does not impose its group).
+        let owned = self.options.rootless
+            || (u64::from(id.uid) == entry.uid
+                && u64::from(id.gid) == entry.gid
+                && !self.parent_setgid);
+        let simple = owned && plain && entry.xattrs.is_empty();
+        let dir = parent.as_fd();
+        // Only a new name in a directory this layer created, which nothing can be at
+        // yet: the helper never replaces anything.
+        if simple
+            && entry.size <= SMALL_FILE
+            && self.fresh.contains(&inode)
+            && !self.added.contains(path)
+            && let Some(helper) = &mut self.helper
+            && helper.has_room()
+        {
+            let mut data = Vec::with_capacity(entry.size as usize);
+            content.read_to_end(&mut data).map_err(LayerError::Read)?;
+            let small = SmallFile {
+                dir: Arc::clone(parent),
+                name: name.to_vec(),
+                path: path.to_vec(),
+                data,
+                mode: create_mode,
+                times: (entry.mtime, entry.mtime_nsec),
+            };
+            if let Err(small) = helper.send(inode, small) {
+                // The helper is gone (it stopped on a failure, which `finish` reports).
+                small.write()?;
+            }
+            self.report.files += 1;
+            return Ok(());
+        }
+        let mut file = match create_file(dir, name, create_mode) {
             Err(Errno::EXIST) => {
+                // Always a new inode: whatever is there (file, link, directory, with
+                // files the helper is writing) is removed first.
+                self.settle()?;
                 remove_any(dir, name).map_err(io_err(path, "replace"))?;
-                create()
+                create_file(dir, name, create_mode)
             }
             other => other,
         }
         .map_err(errno(path, "create"))?;
-        let mut file = File::from(fd);
         // Written straight from the decompressed chunks, without a copy.
         loop {
             let available = content.fill_buf().map_err(LayerError::Read)?;
@@ -578,13 +653,7 @@ impl<'a> Applier<'a> {
             file.write_all(available).map_err(io_err(path, "write"))?;
             content.consume(n);
         }
-        // A new file is ours already when the entry's owner is who we are (and the
-        // directory does not impose its group).
-        let owned = self.options.rootless
-            || (u64::from(id.uid) == entry.uid
-                && u64::from(id.gid) == entry.gid
-                && !self.parent_setgid);
-        if owned && plain && entry.xattrs.is_empty() {
+        if simple {
             // Nothing left to set but the times.
         } else {
             self.metadata(file.as_fd(), entry, path)?;
@@ -759,6 +828,9 @@ impl<'a> Applier<'a> {
     /// Whiteouts and opaque directories, applied after every entry so that nothing the
     /// layer itself adds is removed, whatever the order of entries.
     fn finish(&mut self) -> Result<(), LayerError> {
+        if let Some(helper) = &mut self.helper {
+            helper.drain()?;
+        }
         for dir_path in std::mem::take(&mut self.opaque) {
             let parts: Vec<&[u8]> =
                 dir_path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
@@ -800,6 +872,173 @@ impl<'a> Applier<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// Creates `name` beneath `dir` as a new file, failing if anything is there.
+fn create_file(dir: BorrowedFd<'_>, name: &[u8], mode: u32) -> Result<File, Errno> {
+    rustix::fs::openat(
+        dir,
+        name,
+        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::from_raw_mode(mode),
+    )
+    .map(File::from)
+}
+
+/// Files up to this size with nothing to set but their times may go to the helper.
+const SMALL_FILE: u64 = 64 << 10;
+/// Small files queued for the helper at most; beyond, the writer writes them itself.
+const HELPER_BACKLOG: u64 = 16;
+
+/// A directory, by device and inode number.
+type DirId = (u64, u64);
+
+/// A small file for the helper to create.
+struct SmallFile {
+    dir: Arc<OwnedFd>,
+    name: Vec<u8>,
+    path: Vec<u8>,
+    data: Vec<u8>,
+    mode: u32,
+    times: (i64, u32),
+}
+
+impl SmallFile {
+    fn write(self) -> Result<(), LayerError> {
+        let dir = self.dir.as_fd();
+        // The name is new to its directory (the writer checked), unless an earlier entry
+        // reached it through a symbolic link under another path. A file or link made so
+        // is replaced, as the writer would; a directory is not removed here, out of the
+        // writer's order, and the layer fails instead.
+        let mut file = match create_file(dir, &self.name, self.mode) {
+            Err(Errno::EXIST) => {
+                rustix::fs::unlinkat(dir, self.name.as_slice(), AtFlags::empty())
+                    .map_err(errno(&self.path, "replace"))?;
+                create_file(dir, &self.name, self.mode)
+            }
+            other => other,
+        }
+        .map_err(errno(&self.path, "create"))?;
+        file.write_all(&self.data).map_err(io_err(&self.path, "write"))?;
+        rustix::fs::futimens(&file, &timestamps(self.times.0, self.times.1))
+            .map_err(errno(&self.path, "set times of"))
+    }
+}
+
+/// What the helper has done: how many files, and its first failure.
+#[derive(Default)]
+struct HelperDone {
+    count: u64,
+    error: Option<LayerError>,
+    /// Whether the writer waits for news (a wake-up costs a system call).
+    waiting: bool,
+}
+
+type HelperShared = Arc<(Mutex<HelperDone>, std::sync::Condvar)>;
+
+/// The writer's side of the helper: a second thread that creates small files, so that
+/// the kernel's work for a directory of small files runs on both cores.
+///
+/// The result is the same as writing every file in archive order, because the writer
+/// waits for the queue to empty before anything that could meet a queued file: an entry
+/// at the same place (same directory inode and name, so a path through a symbolic link
+/// counts too), a hard link, a parent directory to create or replace, anything to
+/// remove (a directory may hold queued files), and the whiteouts at the end. The helper
+/// itself only ever replaces a non-directory at the one name it writes.
+struct Helper {
+    tx: SyncSender<SmallFile>,
+    shared: HelperShared,
+    done: Arc<AtomicU64>,
+    sent: u64,
+    /// A hash of the directory and name of each queued file. Two places with one hash
+    /// only cost a wait.
+    pending: HashSet<u64>,
+}
+
+impl Helper {
+    fn has_room(&self) -> bool {
+        self.sent - self.done.load(Ordering::Acquire) < HELPER_BACKLOG
+    }
+
+    fn place(dir: DirId, name: &[u8]) -> u64 {
+        use std::hash::{Hash, Hasher as _};
+        let mut h = std::hash::DefaultHasher::new();
+        (dir, name).hash(&mut h);
+        h.finish()
+    }
+
+    fn is_queued(&self, dir: DirId, name: &[u8]) -> bool {
+        !self.pending.is_empty() && self.pending.contains(&Self::place(dir, name))
+    }
+
+    /// Queues `file`, or gives it back if the helper is gone.
+    fn send(&mut self, dir: DirId, file: SmallFile) -> Result<(), SmallFile> {
+        if self.done.load(Ordering::Acquire) == self.sent {
+            // Everything queued is written: nothing left to meet.
+            self.pending.clear();
+        }
+        let place = Self::place(dir, &file.name);
+        self.tx.send(file).map_err(|e| e.0)?;
+        self.pending.insert(place);
+        self.sent += 1;
+        Ok(())
+    }
+
+    /// Waits until every queued file is written; the first failure, if any.
+    fn drain(&mut self) -> Result<(), LayerError> {
+        let (lock, ready) = &*self.shared;
+        let mut done = lock.lock().unwrap_or_else(PoisonError::into_inner);
+        while done.count < self.sent && done.error.is_none() {
+            done.waiting = true;
+            done = ready.wait(done).unwrap_or_else(PoisonError::into_inner);
+        }
+        done.waiting = false;
+        self.pending.clear();
+        match done.error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Reports a panic of the helper thread, so that the writer never waits for it forever.
+struct PanicReport<'a>(&'a HelperShared);
+
+impl Drop for PanicReport<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let (lock, ready) = &**self.0;
+            let mut done = lock.lock().unwrap_or_else(PoisonError::into_inner);
+            done.error.get_or_insert(LayerError::Read(io::Error::other(
+                "the thread writing small files panicked",
+            )));
+            ready.notify_all();
+        }
+    }
+}
+
+/// The helper thread: creates the files it is sent until the writer hangs up.
+fn help_write(rx: Receiver<SmallFile>, shared: HelperShared, count: Arc<AtomicU64>) {
+    let _report = PanicReport(&shared);
+    for file in rx {
+        let result = file.write();
+        let (lock, ready) = &*shared;
+        let mut done = lock.lock().unwrap_or_else(PoisonError::into_inner);
+        done.count += 1;
+        count.store(done.count, Ordering::Release);
+        let failed = result.is_err();
+        if let Err(e) = result {
+            done.error.get_or_insert(e);
+        }
+        if done.waiting {
+            ready.notify_all();
+        }
+        if failed {
+            // The layer fails: the writer learns why when it next waits, and writes
+            // whatever it still has itself until then.
+            return;
+        }
     }
 }
 
@@ -997,9 +1236,10 @@ fn produce(
     Ok(count)
 }
 
-/// Applies one layer: see [`super::apply`]. Three threads overlap: one reads the layer
-/// and checks its digest, one decompresses it, and this one writes the files; the diff_id
-/// is hashed by this one or the decompressing one, whichever has time.
+/// Applies one layer: see [`super::apply`]. Four threads overlap: one reads the layer
+/// and checks its digest, one decompresses it, this one writes the files, and a helper
+/// writes some of the small ones (see [`Helper`]); the diff_id is hashed by this one or
+/// the decompressing one, whichever has time.
 pub(crate) fn apply_layer(
     root: &Path,
     layer: impl Read + Send,
@@ -1116,7 +1356,28 @@ fn write_entries(
         max_file: options.max_file_size,
     };
     let mut tar = TarReader::new(chunks, limits);
-    let mut applier = Applier::new(root, options);
+    let applied = std::thread::scope(|scope| {
+        let mut applier = Applier::new(root, options);
+        let (tx, rx) = sync_channel(HELPER_BACKLOG as usize);
+        let shared = HelperShared::default();
+        let count = Arc::new(AtomicU64::new(0));
+        let (s, c) = (Arc::clone(&shared), Arc::clone(&count));
+        scope.spawn(move || help_write(rx, s, c));
+        applier.helper = Some(Helper { tx, shared, done: count, sent: 0, pending: HashSet::new() });
+        apply_entries(&mut tar, &mut applier, options, descriptor)
+    })?;
+    // Drain to the end so that trailing data is hashed too before the verdict.
+    let mut rest = tar.into_inner();
+    io::copy(&mut rest, &mut io::sink()).map_err(|e| map_read(e, descriptor))?;
+    Ok(applied)
+}
+
+fn apply_entries(
+    tar: &mut TarReader<Chunks<'_>>,
+    applier: &mut Applier<'_>,
+    options: &ApplyOptions,
+    descriptor: &Descriptor,
+) -> Result<(ApplyReport, u64), LayerError> {
     let mut entries = 0u64;
     loop {
         let entry = match tar.next_entry() {
@@ -1132,16 +1393,13 @@ fn write_entries(
                 options.max_entries
             )));
         }
-        match applier.entry(&entry, &mut tar) {
+        match applier.entry(&entry, tar) {
             Err(LayerError::Read(e)) => return Err(map_read(e, descriptor)),
             other => other?,
         }
     }
     applier.finish()?;
-    // Drain to the end so that trailing data is hashed too before the verdict.
-    let mut rest = tar.into_inner();
-    io::copy(&mut rest, &mut io::sink()).map_err(|e| map_read(e, descriptor))?;
-    Ok((applier.report, entries))
+    Ok((std::mem::take(&mut applier.report), entries))
 }
 
 #[cfg(test)]

@@ -622,3 +622,58 @@ fn trailing_data_multi_member_gzip_and_verification() {
         Err(LayerError::MediaType(_))
     ));
 }
+
+/// Small files go to a second writing thread; whatever comes later in the archive at the
+/// same place must still win, as if every entry were written in order. Each later entry
+/// follows its file closely, while that file is likely still queued.
+#[test]
+fn later_entries_win_over_small_files_written_by_the_helper() {
+    let names: Vec<Vec<u8>> = (0..64).map(|i| format!("d/f{i}").into_bytes()).collect();
+    let file = |name: &'static [u8], data: &'static [u8]| {
+        let mut f = raw(name, b'0');
+        f.data = data;
+        f
+    };
+    let link = |name: &'static [u8], kind: u8, target: &'static [u8]| {
+        let mut l = raw(name, kind);
+        l.link = target;
+        l
+    };
+    let mut entries = vec![raw(b"d/", b'5')];
+    for name in &names {
+        let mut f = raw(name, b'0');
+        f.data = b"first";
+        entries.push(f);
+    }
+    entries.extend([
+        file(b"d/a", b"first"),
+        file(b"d/a", b"second"),
+        file(b"d/b", b"first"),
+        raw(b"d/b/", b'5'),
+        file(b"d/c", b"first"),
+        link(b"d/c", b'2', b"f0"),
+        file(b"d/e", b"first"),
+        link(b"d/hard", b'1', b"d/e"),
+        link(b"l", b'2', b"d"),
+        file(b"d/g", b"first"),
+        file(b"l/g", b"through the link"),
+        file(b"d/h", b"first"),
+        file(b"d/h/x", b"under"),
+    ]);
+    let mut options = ApplyOptions::default();
+    // Owners would keep files from the helper when the tests do not run as root.
+    options.rootless = true;
+    for _ in 0..20 {
+        let s = Scene::new();
+        s.apply_with(&tar(&entries), &options).unwrap();
+        let read = |p: &str| std::fs::read(s.root.join(p)).unwrap();
+        assert_eq!(read("d/f0"), b"first");
+        assert_eq!(read("d/f63"), b"first");
+        assert_eq!(read("d/a"), b"second");
+        assert!(s.root.join("d/b").symlink_metadata().unwrap().is_dir());
+        assert_eq!(std::fs::read_link(s.root.join("d/c")).unwrap(), Path::new("f0"));
+        assert_eq!(read("d/hard"), b"first");
+        assert_eq!(read("d/g"), b"through the link");
+        assert_eq!(read("d/h/x"), b"under");
+    }
+}

@@ -265,6 +265,9 @@ struct Applier<'a> {
     /// Directories this layer created: empty then, so a name in one that the layer has
     /// not used is free.
     fresh: HashSet<DirId>,
+    /// Every place (directory and name, see [`place`]) this layer has created something
+    /// at, by whatever path: whether a name in a fresh directory is still free.
+    placed: HashSet<u64>,
     /// Whether `parent` created the directory it returned.
     created_parent: bool,
 }
@@ -342,6 +345,7 @@ impl<'a> Applier<'a> {
             identity: identity(),
             helper: None,
             fresh: HashSet::new(),
+            placed: HashSet::new(),
             created_parent: false,
         }
     }
@@ -409,6 +413,8 @@ impl<'a> Applier<'a> {
                     }
                     rustix::fs::mkdirat(up.as_fd(), name, Mode::from_raw_mode(0o755))
                         .map_err(errno(name, "create directory"))?;
+                    let st = rustix::fs::fstat(&up).map_err(errno(name, "inspect"))?;
+                    self.placed.insert(place((st.st_dev, st.st_ino), name));
                     self.created_parent = i == parent.len();
                     self.mark_added(&parent[..i]);
                 }
@@ -484,6 +490,7 @@ impl<'a> Applier<'a> {
             helper.drain()?;
         }
         let result = self.entry_in(&parent, inode, name, kind, entry, content, &parts, &path);
+        self.placed.insert(place(inode, name));
         self.cached_parent = Some((parent_path, parent, inode));
         result
     }
@@ -611,7 +618,7 @@ impl<'a> Applier<'a> {
         if simple
             && entry.size <= SMALL_FILE
             && self.fresh.contains(&inode)
-            && !self.added.contains(path)
+            && !self.placed.contains(&place(inode, name))
             && let Some(helper) = &mut self.helper
             && helper.has_room()
         {
@@ -894,6 +901,15 @@ const HELPER_BACKLOG: u64 = 16;
 /// A directory, by device and inode number.
 type DirId = (u64, u64);
 
+/// A hash of a name in a directory. Two places with one hash only cost speed: a file
+/// written by the writer rather than the helper, or a wait for the helper.
+fn place(dir: DirId, name: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher as _};
+    let mut h = std::hash::DefaultHasher::new();
+    (dir, name).hash(&mut h);
+    h.finish()
+}
+
 /// A small file for the helper to create.
 struct SmallFile {
     dir: Arc<OwnedFd>,
@@ -907,19 +923,10 @@ struct SmallFile {
 impl SmallFile {
     fn write(self) -> Result<(), LayerError> {
         let dir = self.dir.as_fd();
-        // The name is new to its directory (the writer checked), unless an earlier entry
-        // reached it through a symbolic link under another path. A file or link made so
-        // is replaced, as the writer would; a directory is not removed here, out of the
-        // writer's order, and the layer fails instead.
-        let mut file = match create_file(dir, &self.name, self.mode) {
-            Err(Errno::EXIST) => {
-                rustix::fs::unlinkat(dir, self.name.as_slice(), AtFlags::empty())
-                    .map_err(errno(&self.path, "replace"))?;
-                create_file(dir, &self.name, self.mode)
-            }
-            other => other,
-        }
-        .map_err(errno(&self.path, "create"))?;
+        // The name is new to its directory (the writer checked, by directory and name,
+        // whatever path earlier entries took): there is nothing to replace.
+        let mut file =
+            create_file(dir, &self.name, self.mode).map_err(errno(&self.path, "create"))?;
         file.write_all(&self.data).map_err(io_err(&self.path, "write"))?;
         rustix::fs::futimens(&file, &timestamps(self.times.0, self.times.1))
             .map_err(errno(&self.path, "set times of"))
@@ -951,8 +958,7 @@ struct Helper {
     shared: HelperShared,
     done: Arc<AtomicU64>,
     sent: u64,
-    /// A hash of the directory and name of each queued file. Two places with one hash
-    /// only cost a wait.
+    /// The place of each queued file.
     pending: HashSet<u64>,
 }
 
@@ -961,15 +967,8 @@ impl Helper {
         self.sent - self.done.load(Ordering::Acquire) < HELPER_BACKLOG
     }
 
-    fn place(dir: DirId, name: &[u8]) -> u64 {
-        use std::hash::{Hash, Hasher as _};
-        let mut h = std::hash::DefaultHasher::new();
-        (dir, name).hash(&mut h);
-        h.finish()
-    }
-
     fn is_queued(&self, dir: DirId, name: &[u8]) -> bool {
-        !self.pending.is_empty() && self.pending.contains(&Self::place(dir, name))
+        !self.pending.is_empty() && self.pending.contains(&place(dir, name))
     }
 
     /// Queues `file`, or gives it back if the helper is gone.
@@ -978,9 +977,9 @@ impl Helper {
             // Everything queued is written: nothing left to meet.
             self.pending.clear();
         }
-        let place = Self::place(dir, &file.name);
+        let at = place(dir, &file.name);
         self.tx.send(file).map_err(|e| e.0)?;
-        self.pending.insert(place);
+        self.pending.insert(at);
         self.sent += 1;
         Ok(())
     }

@@ -657,6 +657,8 @@ fn later_entries_win_over_small_files_written_by_the_helper() {
         link(b"l", b'2', b"d"),
         file(b"d/g", b"first"),
         file(b"l/g", b"through the link"),
+        raw(b"l/k/", b'5'),
+        file(b"d/k", b"replaces a directory made through the link"),
         file(b"d/h", b"first"),
         file(b"d/h/x", b"under"),
     ]);
@@ -674,6 +676,7 @@ fn later_entries_win_over_small_files_written_by_the_helper() {
         assert_eq!(std::fs::read_link(s.root.join("d/c")).unwrap(), Path::new("f0"));
         assert_eq!(read("d/hard"), b"first");
         assert_eq!(read("d/g"), b"through the link");
+        assert_eq!(read("d/k"), b"replaces a directory made through the link");
         assert_eq!(read("d/h/x"), b"under");
     }
 }

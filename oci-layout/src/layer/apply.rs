@@ -138,15 +138,13 @@ impl Decompressed {
     /// layers fill a buffer from `free` if there is one; zstd hands out pieces of its own
     /// buffers.
     fn next_chunk(&mut self, free: &mut Vec<Vec<u8>>) -> io::Result<Option<Chunk>> {
+        let mut reader: &mut dyn Read = match self {
+            Self::Zstd(r) => return Ok(r.next_piece(CHUNK)?.map(Chunk::Shared)),
+            Self::Plain(r) => r,
+            Self::Gzip(r) => r,
+        };
         let mut buffer = free.pop().unwrap_or_default();
-        match self {
-            Self::Plain(r) => read_chunk(r, &mut buffer, CHUNK)?,
-            Self::Gzip(r) => read_chunk(r, &mut buffer, CHUNK)?,
-            Self::Zstd(r) => {
-                free.push(buffer);
-                return Ok(r.next_piece(CHUNK)?.map(Chunk::Shared));
-            }
-        }
+        read_chunk(&mut reader, &mut buffer, CHUNK)?;
         Ok((!buffer.is_empty()).then(|| Chunk::Owned(Arc::new(buffer))))
     }
 
@@ -265,8 +263,8 @@ struct Applier<'a> {
     /// Directories this layer created: empty then, so a name in one that the layer has
     /// not used is free.
     fresh: HashSet<DirId>,
-    /// Every place (directory and name, see [`place`]) this layer has created something
-    /// at, by whatever path: whether a name in a fresh directory is still free.
+    /// Every place in a fresh directory (directory and name, see [`place`]) this layer
+    /// has created something at, by whatever path: whether a name there is still free.
     placed: HashSet<u64>,
     /// Whether `parent` created the directory it returned.
     created_parent: bool,
@@ -371,6 +369,14 @@ impl<'a> Applier<'a> {
         }
     }
 
+    /// Notes that the layer created something at `name` in `dir`: only names in fresh
+    /// directories are asked about.
+    fn mark_placed(&mut self, dir: DirId, name: &[u8]) {
+        if self.fresh.contains(&dir) {
+            self.placed.insert(place(dir, name));
+        }
+    }
+
     /// Waits until the helper has written every file queued for it.
     fn settle(&mut self) -> Result<(), LayerError> {
         match &mut self.helper {
@@ -414,7 +420,7 @@ impl<'a> Applier<'a> {
                     rustix::fs::mkdirat(up.as_fd(), name, Mode::from_raw_mode(0o755))
                         .map_err(errno(name, "create directory"))?;
                     let st = rustix::fs::fstat(&up).map_err(errno(name, "inspect"))?;
-                    self.placed.insert(place((st.st_dev, st.st_ino), name));
+                    self.mark_placed((st.st_dev, st.st_ino), name);
                     self.created_parent = i == parent.len();
                     self.mark_added(&parent[..i]);
                 }
@@ -490,7 +496,7 @@ impl<'a> Applier<'a> {
             helper.drain()?;
         }
         let result = self.entry_in(&parent, inode, name, kind, entry, content, &parts, &path);
-        self.placed.insert(place(inode, name));
+        self.mark_placed(inode, name);
         self.cached_parent = Some((parent_path, parent, inode));
         result
     }
@@ -952,7 +958,8 @@ type HelperShared = Arc<(Mutex<HelperDone>, std::sync::Condvar)>;
 /// at the same place (same directory inode and name, so a path through a symbolic link
 /// counts too), a hard link, a parent directory to create or replace, anything to
 /// remove (a directory may hold queued files), and the whiteouts at the end. The helper
-/// itself only ever replaces a non-directory at the one name it writes.
+/// itself replaces nothing: it gets only names in directories the layer created at which
+/// the layer has created nothing yet (see `Applier::placed`).
 struct Helper {
     tx: SyncSender<SmallFile>,
     shared: HelperShared,

@@ -45,6 +45,27 @@ fn read_buffered(reader: &mut impl BufRead, buf: &mut [u8]) -> io::Result<usize>
     Ok(n)
 }
 
+impl Compressed {
+    /// The next chunk as the reading thread sent it, for a layer with nothing to
+    /// decompress: handed on whole rather than copied. `spent` buffers go back to the
+    /// reading thread first, to be filled again.
+    fn next_whole(&mut self, spent: &mut Vec<Vec<u8>>) -> io::Result<Option<Vec<u8>>> {
+        for buffer in spent.drain(..) {
+            let _ = self.spent.try_send(buffer);
+        }
+        if self.pos < self.current.len() {
+            let rest = self.current[self.pos..].to_vec();
+            self.pos = self.current.len();
+            return Ok(Some(rest));
+        }
+        match self.rx.recv() {
+            Ok(chunk) => chunk.map(Some),
+            // The reading thread is done: the stream is complete.
+            Err(_) => Ok(None),
+        }
+    }
+}
+
 impl Read for Compressed {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         read_buffered(self, buf)
@@ -134,18 +155,19 @@ enum Decompressed {
 }
 
 impl Decompressed {
-    /// The next chunk of the decompressed stream, `None` at its end. Gzip and plain
-    /// layers fill a buffer from `free` if there is one; zstd hands out pieces of its own
-    /// buffers.
+    /// The next chunk of the decompressed stream, `None` at its end, and never empty.
+    /// Gzip fills a buffer from `free` if there is one; a plain layer hands on the reading
+    /// thread's chunks (and `free` back to it); zstd hands out pieces of its own buffers.
     fn next_chunk(&mut self, free: &mut Vec<Vec<u8>>) -> io::Result<Option<Chunk>> {
-        let mut reader: &mut dyn Read = match self {
-            Self::Zstd(r) => return Ok(r.next_piece(CHUNK)?.map(Chunk::Shared)),
-            Self::Plain(r) => r,
-            Self::Gzip(r) => r,
-        };
-        let mut buffer = free.pop().unwrap_or_default();
-        read_chunk(&mut reader, &mut buffer, CHUNK)?;
-        Ok((!buffer.is_empty()).then(|| Chunk::Owned(Arc::new(buffer))))
+        match self {
+            Self::Zstd(r) => Ok(r.next_piece(CHUNK)?.map(Chunk::Shared)),
+            Self::Plain(r) => Ok(r.next_whole(free)?.map(|b| Chunk::Owned(Arc::new(b)))),
+            Self::Gzip(r) => {
+                let mut buffer = free.pop().unwrap_or_default();
+                read_chunk(r, &mut buffer, CHUNK)?;
+                Ok((!buffer.is_empty()).then(|| Chunk::Owned(Arc::new(buffer))))
+            }
+        }
     }
 
     /// Reads whatever compressed bytes are left, so that the digest covers them and a
@@ -266,8 +288,6 @@ struct Applier<'a> {
     /// Every place in a fresh directory (directory and name, see [`place`]) this layer
     /// has created something at, by whatever path: whether a name there is still free.
     placed: HashSet<u64>,
-    /// Whether `parent` created the directory it returned.
-    created_parent: bool,
 }
 
 pub(super) fn io_err<'p>(
@@ -344,7 +364,6 @@ impl<'a> Applier<'a> {
             helper: None,
             fresh: HashSet::new(),
             placed: HashSet::new(),
-            created_parent: false,
         }
     }
 
@@ -385,16 +404,18 @@ impl<'a> Applier<'a> {
         }
     }
 
-    /// Opens (creating missing directories) the parent directory of `parts`.
-    fn parent(&mut self, parts: &[&[u8]]) -> Result<OwnedFd, LayerError> {
+    /// Opens (creating missing directories) the parent directory of `parts`, and says
+    /// whether it created that directory.
+    fn parent(&mut self, parts: &[&[u8]]) -> Result<(OwnedFd, bool), LayerError> {
         let parent = &parts[..parts.len() - 1];
         match self.root.open_dir(parent) {
-            Ok(fd) => Ok(fd),
+            Ok(fd) => Ok((fd, false)),
             Err(e) if matches!(e.raw_os_error(), Some(c) if c == Errno::NOENT.raw_os_error() || c == Errno::NOTDIR.raw_os_error()) =>
             {
                 // What is missing, or in the way, may be a file the helper has yet to write.
                 self.settle()?;
                 // Create the missing (or replace the non-directory) ancestors, outermost first.
+                let mut created = false;
                 for i in 1..=parent.len() {
                     let up = self
                         .root
@@ -421,10 +442,11 @@ impl<'a> Applier<'a> {
                         .map_err(errno(name, "create directory"))?;
                     let st = rustix::fs::fstat(&up).map_err(errno(name, "inspect"))?;
                     self.mark_placed((st.st_dev, st.st_ino), name);
-                    self.created_parent = i == parent.len();
+                    created = i == parent.len();
                     self.mark_added(&parent[..i]);
                 }
-                self.root.open_dir(parent).map_err(io_err(&join(parent), "open"))
+                let fd = self.root.open_dir(parent).map_err(io_err(&join(parent), "open"))?;
+                Ok((fd, created))
             }
             Err(e) => Err(io_err(&join(parent), "open")(e)),
         }
@@ -476,13 +498,12 @@ impl<'a> Applier<'a> {
         let (parent, inode) = match self.cached_parent.take() {
             Some((cached, fd, inode)) if cached == parent_path => (fd, inode),
             _ => {
-                self.created_parent = false;
-                let fd = self.parent(&parts)?;
+                let (fd, created) = self.parent(&parts)?;
                 let st = rustix::fs::fstat(&fd).map_err(errno(&parent_path, "inspect"))?;
                 // New files in a set-group-ID directory take its group: chown them always.
                 self.parent_setgid = st.st_mode & 0o2000 != 0;
                 let id = (st.st_dev, st.st_ino);
-                if self.created_parent {
+                if created {
                     self.fresh.insert(id);
                 }
                 (Arc::new(fd), id)
@@ -1050,7 +1071,8 @@ fn help_write(rx: Receiver<SmallFile>, shared: HelperShared, count: Arc<AtomicU6
 
 /// Decompressed chunks handed from the decompressing thread to the writing one.
 const CHUNK: usize = 256 << 10;
-/// Chunks in flight: bounds memory at `CHUNK * (DEPTH + 2)` whatever the layer size.
+/// Chunks in flight: bounds memory at `CHUNK * (DEPTH + 2)` whatever the layer size (plus,
+/// for zstd, the decoder's two windows).
 const DEPTH: usize = 8;
 
 /// A chunk of the decompressed stream, shared by the writer (which applies it) and,
@@ -1082,9 +1104,9 @@ impl std::ops::Deref for Chunk {
 
 /// The diff_id hash, fed in stream order by whichever thread has time for it.
 ///
-/// The writer hashes each chunk as it arrives unless that is done already. The reading
-/// thread, when the writer falls behind (the queue is full), hashes the oldest chunks still
-/// waiting in the queue instead of blocking. So the hash lands on the less busy core:
+/// The writer hashes each chunk as it arrives unless that is done already. The
+/// decompressing thread, when the writer falls behind (the queue is full), hashes the
+/// oldest chunks still waiting in the queue instead of blocking. So the hash lands on the less busy core:
 /// behind the writer for a layer of many small files, behind decompression for one of a
 /// few big ones.
 struct DiffIdHash {

@@ -174,12 +174,6 @@ pub(super) struct ZstdDecoder<R> {
     ready: Option<Bytes>,
 }
 
-impl<R> std::fmt::Debug for ZstdDecoder<R> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ZstdDecoder").field("state", &self.state).finish_non_exhaustive()
-    }
-}
-
 impl<R: BufRead> ZstdDecoder<R> {
     /// A decoder that refuses frames whose window is above `2^max_window_log` bytes.
     pub(super) fn new(input: R, max_window_log: u32) -> io::Result<Self> {

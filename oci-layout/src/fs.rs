@@ -174,7 +174,7 @@ pub(crate) fn list_bytes(dir: BorrowedFd<'_>) -> io::Result<Vec<Vec<u8>>> {
         Mode::empty(),
     )?;
     let mut names = Vec::new();
-    for entry in rustix::fs::Dir::read_from(&fd)? {
+    for entry in rustix::fs::Dir::new(fd)? {
         let entry = entry?;
         let name = entry.file_name().to_bytes();
         if name != b"." && name != b".." {

@@ -305,33 +305,93 @@ fn errno<'p>(path: &'p [u8], action: &'static str) -> impl FnOnce(Errno) -> Laye
     move |e| io_err(path, action)(e.into())
 }
 
-/// Removes `name` beneath `dir` whatever it is, never following a symbolic link.
+/// Removes `name` beneath `dir` whatever it is, never following a symbolic link. What is
+/// already gone counts as removed: the threads removing whiteouts may meet in one tree.
 fn remove_any(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
+    if unlink_unless_dir(dir, name)? { remove_tree(dir, name) } else { Ok(()) }
+}
+
+/// Unlinks `name` beneath `dir` unless it is a directory, and says whether it is one.
+fn unlink_unless_dir(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<bool> {
     // Most names are not directories: one unlink does it, with no stat first.
     match rustix::fs::unlinkat(dir, name, AtFlags::empty()) {
-        Ok(()) | Err(Errno::NOENT) => Ok(()),
-        // A directory (Linux says EISDIR, POSIX EPERM): its content first.
-        Err(e @ (Errno::ISDIR | Errno::PERM)) => {
-            match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
-                Err(Errno::NOENT) => Ok(()),
-                Err(e) => Err(e.into()),
-                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
-                    let sub = rustix::fs::openat(
-                        dir,
-                        name,
-                        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                        Mode::empty(),
-                    )?;
-                    for child in crate::fs::list_bytes(sub.as_fd())? {
-                        remove_any(sub.as_fd(), &child)?;
-                    }
-                    Ok(rustix::fs::unlinkat(dir, name, AtFlags::REMOVEDIR)?)
-                }
-                Ok(_) => Err(e.into()),
-            }
-        }
+        Ok(()) | Err(Errno::NOENT) => Ok(false),
+        // A directory (Linux says EISDIR, POSIX EPERM).
+        Err(e @ (Errno::ISDIR | Errno::PERM)) => match file_type(dir, name)? {
+            None => Ok(false),
+            Some(FileType::Directory) => Ok(true),
+            Some(_) => Err(e.into()),
+        },
         Err(e) => Err(e.into()),
     }
+}
+
+/// A directory being emptied: its handle, its name in its parent, and the entries left to
+/// remove, with the types the directory reports for them.
+struct Emptying {
+    dir: rustix::fs::Dir,
+    name: Vec<u8>,
+    left: Vec<(Vec<u8>, FileType)>,
+}
+
+impl Emptying {
+    /// Opens and lists the directory `name` beneath `dir`; `None` if it is gone.
+    fn open(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Option<Self>> {
+        let fd = match rustix::fs::openat(
+            dir,
+            name,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let mut dir = rustix::fs::Dir::new(fd)?;
+        let mut left = Vec::new();
+        while let Some(entry) = dir.read() {
+            let entry = entry?;
+            let child = entry.file_name().to_bytes();
+            if child != b"." && child != b".." {
+                left.push((child.to_vec(), entry.file_type()));
+            }
+        }
+        Ok(Some(Self { dir, name: name.to_vec(), left }))
+    }
+}
+
+/// Removes the directory `name` beneath `dir` and everything in it, depth first with a
+/// stack of its own (a tree built through symbolic links can be deeper than any path).
+fn remove_tree(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
+    let mut stack: Vec<Emptying> = Emptying::open(dir, name)?.into_iter().collect();
+    while let Some(current) = stack.last_mut() {
+        let next = match current.left.pop() {
+            Some((child, kind)) => {
+                let fd = current.dir.fd()?;
+                // The type the directory reports saves a failed unlink; an unknown one
+                // (a filesystem that does not say) is found out by trying.
+                if kind == FileType::Directory || unlink_unless_dir(fd, &child)? {
+                    Emptying::open(fd, &child)?
+                } else {
+                    None
+                }
+            }
+            None => {
+                let Some(done) = stack.pop() else { break };
+                let parent = match stack.last() {
+                    Some(up) => up.dir.fd()?,
+                    None => dir,
+                };
+                match rustix::fs::unlinkat(parent, &done.name, AtFlags::REMOVEDIR) {
+                    Ok(()) | Err(Errno::NOENT) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                None
+            }
+        };
+        stack.extend(next);
+    }
+    Ok(())
 }
 
 fn file_type(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Option<FileType>> {
@@ -830,6 +890,49 @@ impl<'a> Applier<'a> {
         Ok(())
     }
 
+    /// Whiteouts and opaque directories, applied after every entry so that nothing the
+    /// layer itself adds is removed, whatever the order of entries.
+    fn finish(&mut self) -> Result<(), LayerError> {
+        if let Some(helper) = &mut self.helper {
+            helper.drain()?;
+        }
+        let keep = Keep { added: &self.added, ancestors: &self.ancestors };
+        for dir_path in std::mem::take(&mut self.opaque) {
+            let parts: Vec<&[u8]> =
+                dir_path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
+            let Ok(dir) = self.root.open_dir(&parts) else { continue };
+            for child in crate::fs::list_bytes(dir.as_fd()).map_err(io_err(&dir_path, "list"))? {
+                let child_path = if dir_path.is_empty() {
+                    child.clone()
+                } else {
+                    [dir_path.as_slice(), b"/", &child].concat()
+                };
+                keep.remove_lower(dir.as_fd(), &child, &child_path)?;
+            }
+        }
+        remove_whiteouts(self.root, &keep, &std::mem::take(&mut self.whiteouts))?;
+        // Directory times last, deepest first, since writing children changes them.
+        let mut times = std::mem::take(&mut self.dir_times);
+        times.sort_by_key(|(p, _, _)| std::cmp::Reverse(p.iter().filter(|&&b| b == b'/').count()));
+        for (path, secs, nsec) in times {
+            let parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
+            if let Ok(dir) = self.root.open_dir(&parts) {
+                rustix::fs::futimens(&dir, &timestamps(secs, nsec))
+                    .map_err(errno(&path, "set times of"))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a layer added, which its whiteouts never remove: the paths it created, and their
+/// ancestors.
+struct Keep<'s> {
+    added: &'s HashSet<Vec<u8>>,
+    ancestors: &'s HashSet<Vec<u8>>,
+}
+
+impl Keep<'_> {
     /// Removes what lower layers had at `path`, keeping whatever this layer added.
     fn remove_lower(
         &self,
@@ -837,8 +940,7 @@ impl<'a> Applier<'a> {
         name: &[u8],
         path: &[u8],
     ) -> Result<(), LayerError> {
-        let keep = self.added.contains(path) || self.ancestors.contains(path);
-        if !keep {
+        if !self.added.contains(path) && !self.ancestors.contains(path) {
             return remove_any(dir, name).map_err(io_err(path, "remove"));
         }
         if file_type(dir, name).map_err(io_err(path, "inspect"))? == Some(FileType::Directory) {
@@ -858,55 +960,70 @@ impl<'a> Applier<'a> {
         }
         Ok(())
     }
+}
 
-    /// Whiteouts and opaque directories, applied after every entry so that nothing the
-    /// layer itself adds is removed, whatever the order of entries.
-    fn finish(&mut self) -> Result<(), LayerError> {
-        if let Some(helper) = &mut self.helper {
-            helper.drain()?;
-        }
-        for dir_path in std::mem::take(&mut self.opaque) {
-            let parts: Vec<&[u8]> =
-                dir_path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
-            let Ok(dir) = self.root.open_dir(&parts) else { continue };
-            for child in crate::fs::list_bytes(dir.as_fd()).map_err(io_err(&dir_path, "list"))? {
-                let child_path = if dir_path.is_empty() {
-                    child.clone()
-                } else {
-                    [dir_path.as_slice(), b"/", &child].concat()
-                };
-                self.remove_lower(dir.as_fd(), &child, &child_path)?;
+/// A path's directory and last name: a whiteout's path is its directory's, then `/` and
+/// the name (names hold no `/`).
+fn split_name(path: &[u8]) -> (&[u8], &[u8]) {
+    match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => (&[], path),
+    }
+}
+
+/// Whiteouts at most in one batch: consecutive ones in one directory share its handle.
+const WHITEOUT_BATCH: usize = 16;
+/// Fewer whiteouts than this are removed by one thread.
+const PARALLEL_WHITEOUTS: usize = 64;
+
+/// Removes what the whiteouts name, keeping what the layer added. With many of them, two
+/// threads share the work by batches: removals commute, since what is kept is fixed and
+/// what is already gone counts as removed.
+fn remove_whiteouts(root: &Root, keep: &Keep<'_>, whiteouts: &[Vec<u8>]) -> Result<(), LayerError> {
+    let mut batches: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, path) in whiteouts.iter().enumerate() {
+        match batches.last_mut() {
+            Some(batch)
+                if batch.len() < WHITEOUT_BATCH
+                    && split_name(&whiteouts[batch.start]).0 == split_name(path).0 =>
+            {
+                batch.end = i + 1;
             }
+            _ => batches.push(i..i + 1),
         }
-        // Whiteouts come in archive order, so mostly several in a row share a directory.
-        let mut cached: Option<(Vec<u8>, OwnedFd)> = None;
-        for path in std::mem::take(&mut self.whiteouts) {
-            let parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
-            let Some((&name, parent)) = parts.split_last() else { continue };
-            let parent_path = join(parent);
-            let dir = match cached.take() {
-                Some((cached_path, fd)) if cached_path == parent_path => fd,
-                _ => match self.root.open_dir(parent) {
-                    Ok(fd) => fd,
-                    Err(_) => continue,
-                },
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let work = || -> Result<(), LayerError> {
+        while !failed.load(Ordering::Relaxed) {
+            let Some(batch) = batches.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+            let dir_path = split_name(&whiteouts[batch.start]).0;
+            let parts: Vec<&[u8]> = dir_path.split(|&b| b == b'/').collect();
+            // Gone, or not a directory: nothing lower is left to remove there.
+            let Ok(dir) = root.open_dir(if dir_path.is_empty() { &[] } else { &parts }) else {
+                continue;
             };
-            self.remove_lower(dir.as_fd(), name, &path)?;
-            // Removing `name` cannot change what the directory's path resolves to.
-            cached = Some((parent_path, dir));
-        }
-        // Directory times last, deepest first, since writing children changes them.
-        let mut times = std::mem::take(&mut self.dir_times);
-        times.sort_by_key(|(p, _, _)| std::cmp::Reverse(p.iter().filter(|&&b| b == b'/').count()));
-        for (path, secs, nsec) in times {
-            let parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
-            if let Ok(dir) = self.root.open_dir(&parts) {
-                rustix::fs::futimens(&dir, &timestamps(secs, nsec))
-                    .map_err(errno(&path, "set times of"))?;
+            for path in &whiteouts[batch.clone()] {
+                let name = split_name(path).1;
+                if let Err(e) = keep.remove_lower(dir.as_fd(), name, path) {
+                    failed.store(true, Ordering::Relaxed);
+                    return Err(e);
+                }
             }
         }
         Ok(())
+    };
+    if whiteouts.len() < PARALLEL_WHITEOUTS || batches.len() < 2 {
+        return work();
     }
+    std::thread::scope(|scope| {
+        let other = scope.spawn(work);
+        let mine = work();
+        let theirs = other.join().unwrap_or_else(|_| {
+            Err(LayerError::Read(io::Error::other("a thread removing whiteouts panicked")))
+        });
+        mine.and(theirs)
+    })
 }
 
 /// Creates `name` beneath `dir` as a new file, failing if anything is there.

@@ -402,6 +402,78 @@ fn whiteouts() {
     }
 }
 
+/// Enough whiteouts that two threads remove them: nested ones, ones in directories the
+/// layer adds to, one through a link to outside the root, and a deep tree.
+#[test]
+fn many_whiteouts_shared_by_two_threads() {
+    let s = Scene::new();
+    let sentinel = s.sentinel_bytes().to_vec();
+    let names: Vec<String> = (0..40)
+        .flat_map(|t| [format!("t{t:02}/f"), format!("t{t:02}/a/b/c/f"), format!("t{t:02}/a/g")])
+        .chain((0..30).map(|f| format!("keep/f{f:02}")))
+        .collect();
+    let mut lower: Vec<Raw<'_>> = names
+        .iter()
+        .map(|n| {
+            let mut e = raw(n.as_bytes(), b'0');
+            e.data = b"lower";
+            e
+        })
+        .collect();
+    let mut out = raw(b"out", b'2');
+    out.link = &sentinel;
+    lower.push(out);
+    s.apply(&tar(&lower)).unwrap();
+    // A tree 300 directories deep, under a long name.
+    let deep = format!("deep/{}f", "d/".repeat(300));
+    let mut b = ::tar::Builder::new(Vec::new());
+    let mut h = ::tar::Header::new_gnu();
+    h.set_size(5);
+    h.set_mode(0o644);
+    b.append_data(&mut h, &deep, &b"lower"[..]).unwrap();
+    s.apply(&b.into_inner().unwrap()).unwrap();
+    assert!(s.root.join(&deep).is_file());
+
+    let mut added = raw(b"t05/added", b'0');
+    added.data = b"upper";
+    let mut new = raw(b"keep/new", b'0');
+    new.data = b"upper";
+    let mut upper = vec![added, new];
+    let whiteouts: Vec<String> = (0..40)
+        .flat_map(|t| [format!("t{t:02}/a/.wh.b"), format!(".wh.t{t:02}")])
+        .chain((0..30).filter(|f| f % 3 != 0).map(|f| format!("keep/.wh.f{f:02}")))
+        .chain(
+            ["keep/.wh.new", ".wh.deep", ".wh.absent", "out/.wh.file", "out/.wh.dir"]
+                .map(String::from),
+        )
+        .collect();
+    upper.extend(whiteouts.iter().map(|w| raw(w.as_bytes(), b'0')));
+    let report = s.apply(&tar(&upper)).unwrap();
+    assert_eq!(report.whiteouts, whiteouts.len() as u64);
+
+    for t in 0..40 {
+        let dir = s.root.join(format!("t{t:02}"));
+        if t == 5 {
+            // Whited out, but the layer adds to it: only what the layer added is left.
+            let left: Vec<_> =
+                std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+            assert_eq!(left, ["added"]);
+        } else {
+            assert!(!dir.exists(), "{}", dir.display());
+        }
+    }
+    let mut left: Vec<_> = std::fs::read_dir(s.root.join("keep"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    let mut expected: Vec<String> =
+        (0..30).filter(|f| f % 3 == 0).map(|f| format!("f{f:02}")).collect();
+    expected.push("new".into());
+    assert_eq!(left, expected);
+    assert!(!s.root.join("deep").exists());
+}
+
 #[test]
 fn whiteouts_through_symlinked_parents_stay_inside() {
     let s = Scene::new();

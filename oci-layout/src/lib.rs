@@ -53,6 +53,14 @@
 //! | [`GcOptions`], [`GcReport`] | garbage collection |
 //! | [`FsckReport`], [`Problem`] | checking a layout |
 //! | [`Error`] | everything that can go wrong |
+//!
+//! # Features
+//!
+//! - `isal`: gzip layers are inflated by ISA-L (Intel's Intelligent Storage Acceleration
+//!   Library) instead of zlib-rs: about 20% less CPU for the decompression, and about 8%
+//!   less time for an unpack of the corpus image on two cores. It links the system's
+//!   `libisal` (Debian and Ubuntu: `apt-get install libisal-dev`). Results are the same
+//!   bytes either way; only the speed differs.
 
 pub mod archive;
 mod build;

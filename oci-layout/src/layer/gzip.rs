@@ -9,7 +9,10 @@
 
 use std::io::{self, BufRead, Read};
 
-use flate2::{Decompress, FlushDecompress, Status};
+#[cfg(feature = "isal")]
+use super::isal::Inflate;
+#[cfg(not(feature = "isal"))]
+use zlib::Inflate;
 
 const FHCRC: u8 = 0x02;
 const FEXTRA: u8 = 0x04;
@@ -30,7 +33,7 @@ enum State {
 /// The uncompressed content of a gzip stream, all members in order.
 pub(crate) struct Gunzip<R> {
     input: R,
-    inflate: Decompress,
+    inflate: Inflate,
     state: State,
     /// Bytes the current member has produced so far.
     member_out: u64,
@@ -83,12 +86,7 @@ fn skip_string<R: BufRead>(input: &mut R) -> io::Result<()> {
 
 impl<R: BufRead> Gunzip<R> {
     pub(crate) fn new(input: R) -> Self {
-        Self {
-            input,
-            inflate: Decompress::new(false),
-            state: State::Header { first: true },
-            member_out: 0,
-        }
+        Self { input, inflate: Inflate::new(), state: State::Header { first: true }, member_out: 0 }
     }
 
     /// The input, positioned after what was read of it.
@@ -138,7 +136,10 @@ impl<R: BufRead> Gunzip<R> {
     /// Reads a member's trailer and checks its length.
     fn trailer(&mut self) -> io::Result<()> {
         let mut trailer = [0u8; 8];
-        take(&mut self.input, &mut trailer)?;
+        // The decoder may have read the trailer's first bytes already.
+        let early = self.inflate.past_end();
+        trailer[..early.len()].copy_from_slice(early);
+        take(&mut self.input, &mut trailer[early.len()..])?;
         let isize = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]);
         // ISIZE is the length modulo 2^32.
         if u64::from(isize) != self.member_out & 0xffff_ffff {
@@ -161,26 +162,18 @@ impl<R: BufRead> Read for Gunzip<R> {
                         self.state = State::Done;
                         return Ok(0);
                     }
-                    self.inflate.reset(false);
+                    self.inflate.reset();
                     self.member_out = 0;
                     self.state = State::Body;
                 }
                 State::Body => {
                     let input = self.input.fill_buf()?;
                     let eof = input.is_empty();
-                    let (in_before, out_before) =
-                        (self.inflate.total_in(), self.inflate.total_out());
-                    let status = self
-                        .inflate
-                        .decompress(input, buf, FlushDecompress::None)
-                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-                    let consumed = usize::try_from(self.inflate.total_in() - in_before)
-                        .map_err(|_| invalid("gzip input accounting"))?;
-                    let produced = usize::try_from(self.inflate.total_out() - out_before)
-                        .map_err(|_| invalid("gzip output accounting"))?;
+                    let step = self.inflate.step(input, buf)?;
+                    let (consumed, produced) = (step.consumed, step.produced);
                     self.input.consume(consumed);
                     self.member_out += produced as u64;
-                    if status == Status::StreamEnd {
+                    if step.end {
                         self.trailer()?;
                         self.state = State::Header { first: false };
                     } else if eof && produced == 0 {
@@ -193,6 +186,51 @@ impl<R: BufRead> Read for Gunzip<R> {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Raw deflate decoding with zlib-rs (through flate2), when ISA-L is not built in.
+#[cfg(not(feature = "isal"))]
+mod zlib {
+    use std::io;
+
+    use flate2::{Decompress, FlushDecompress, Status};
+
+    /// One call's result.
+    pub(crate) struct Step {
+        pub(crate) consumed: usize,
+        pub(crate) produced: usize,
+        pub(crate) end: bool,
+    }
+
+    /// A raw deflate decoder. zlib stops reading exactly at the end of the stream.
+    pub(crate) struct Inflate(Decompress);
+
+    impl Inflate {
+        pub(crate) fn new() -> Self {
+            Self(Decompress::new(false))
+        }
+
+        pub(crate) fn reset(&mut self) {
+            self.0.reset(false);
+        }
+
+        pub(crate) fn step(&mut self, input: &[u8], out: &mut [u8]) -> io::Result<Step> {
+            let (in_before, out_before) = (self.0.total_in(), self.0.total_out());
+            let status = self
+                .0
+                .decompress(input, out, FlushDecompress::None)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            // Both counts grow by at most the slices' lengths, which fit in usize.
+            let consumed = usize::try_from(self.0.total_in() - in_before).unwrap_or(input.len());
+            let produced = usize::try_from(self.0.total_out() - out_before).unwrap_or(out.len());
+            Ok(Step { consumed, produced, end: status == Status::StreamEnd })
+        }
+
+        /// Nothing is ever read past the end.
+        pub(crate) fn past_end(&self) -> &[u8] {
+            &[]
         }
     }
 }
@@ -225,6 +263,94 @@ mod tests {
 
     fn data(n: usize) -> Vec<u8> {
         (0..n).map(|i| (i * 7 % 251) as u8).collect()
+    }
+
+    /// Bytes no compressor can shrink: deflate stores them in stored blocks.
+    fn noise(n: usize, mut seed: u64) -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed as u8
+            })
+            .collect()
+    }
+
+    fn gzip_at(data: &[u8], level: u32) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    /// Decodes with input read `read` bytes at a time into an output buffer of `write`.
+    fn gunzip_by(bytes: &[u8], read: usize, write: usize) -> io::Result<Vec<u8>> {
+        let mut g = Gunzip::new(io::BufReader::with_capacity(read, bytes));
+        let (mut out, mut buf) = (Vec::new(), vec![0u8; write]);
+        loop {
+            match g.read(&mut buf)? {
+                0 => return Ok(out),
+                n => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+
+    /// Every level (stored, fixed and dynamic blocks), sizes around the 32 KiB window and
+    /// the 64 KiB stored-block limit, several members, and reads of every grain: the end of
+    /// each deflate stream and its trailer fall across reads at many different offsets.
+    #[test]
+    fn members_at_every_level_and_grain() {
+        let sizes = [0, 1, 100, 32_768, 65_535, 65_536, 70_001, 300_000];
+        for level in [0, 1, 6, 9] {
+            let mut stream = Vec::new();
+            let mut expected = Vec::new();
+            for (i, &n) in sizes.iter().enumerate() {
+                let part = if i % 2 == 0 { data(n) } else { noise(n, n as u64 + 1) };
+                stream.extend(gzip_at(&part, level));
+                expected.extend(part);
+            }
+            for (read, write) in
+                [(1, 1 << 18), (7, 1000), (4096, 1), (8191, 65_536), (1 << 20, 1 << 18)]
+            {
+                let got = gunzip_by(&stream, read, write).unwrap();
+                assert!(got == expected, "level {level}, read {read}, write {write}");
+            }
+        }
+    }
+
+    /// A flipped bit anywhere: never a panic or a hang. In the fields nothing checks (the
+    /// modification time, flags for the compressor and OS, and the CRC-32, which the
+    /// diff_id replaces) the bytes come out unchanged; in the magic, method and length
+    /// fields the stream is refused; in deflate data it is refused or decodes to other
+    /// bytes (which the diff_id refuses), except in the few padding bits after a last block.
+    #[test]
+    fn every_flipped_bit_is_survived() {
+        let part = [data(3000), noise(3000, 9)].concat();
+        let first = gzip_at(&part, 6);
+        let good = [first.clone(), gzip_at(b"tail", 1)].concat();
+        let original = gunzip_by(&good, 61, 777).unwrap();
+        let trailer = first.len() - 8;
+        let mut same_in_body = 0;
+        for i in 0..good.len() {
+            for bit in 0..8 {
+                let mut bad = good.clone();
+                bad[i] ^= 1 << bit;
+                let result = gunzip_by(&bad, 61, 777);
+                let same = matches!(&result, Ok(out) if *out == original);
+                match i {
+                    0..3 => assert!(result.is_err(), "magic or method, byte {i}"),
+                    3 => {}
+                    4..10 => assert!(same, "unchecked header field, byte {i}"),
+                    i if (trailer..trailer + 4).contains(&i) => assert!(same, "CRC, byte {i}"),
+                    i if (trailer + 4..trailer + 8).contains(&i) => {
+                        assert!(result.is_err(), "ISIZE, byte {i}")
+                    }
+                    i if i < trailer => same_in_body += usize::from(same),
+                    _ => {}
+                }
+            }
+        }
+        assert!(same_in_body <= 8, "{same_in_body} flipped bits in deflate data went unseen");
     }
 
     #[test]

@@ -38,14 +38,18 @@
 //! - **Resources.** [`ApplyOptions`] bounds the decompressed size (gzip and zstd bombs),
 //!   entries, single files, header and path length, and the zstd window (checked from the
 //!   frame header, before anything is allocated for it).
-//! - **Memory safety.** The one `unsafe` module, the zstd decoder, calls zstd's C API and
-//!   is tested against zstd's own streaming decoder and fuzzed through the applier.
+//! - **Memory safety.** The only `unsafe` code calls C libraries: the zstd decoder calls
+//!   zstd's buffer-less API and is tested against zstd's own streaming decoder; with the
+//!   `isal` feature, the gzip decoder calls ISA-L's inflate and is tested against the
+//!   same streams as zlib-rs. Both are fuzzed through the applier.
 //! - **Integrity.** Digest, size and diff_id mismatches, trailing data that changes the
 //!   digests, and a media type that contradicts the stream's magic bytes are errors.
 
 mod apply;
 mod create;
 mod gzip;
+#[cfg(feature = "isal")]
+mod isal;
 mod root;
 mod tar;
 mod zstd_blocks;

@@ -306,7 +306,7 @@ fn errno<'p>(path: &'p [u8], action: &'static str) -> impl FnOnce(Errno) -> Laye
 }
 
 /// Removes `name` beneath `dir` whatever it is, never following a symbolic link. What is
-/// already gone counts as removed: the threads removing whiteouts may meet in one tree.
+/// already gone counts as removed.
 fn remove_any(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
     if unlink_unless_dir(dir, name)? { remove_tree(dir, name) } else { Ok(()) }
 }
@@ -896,21 +896,28 @@ impl<'a> Applier<'a> {
         if let Some(helper) = &mut self.helper {
             helper.drain()?;
         }
-        let keep = Keep { added: &self.added, ancestors: &self.ancestors };
-        for dir_path in std::mem::take(&mut self.opaque) {
-            let parts: Vec<&[u8]> =
-                dir_path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
-            let Ok(dir) = self.root.open_dir(&parts) else { continue };
-            for child in crate::fs::list_bytes(dir.as_fd()).map_err(io_err(&dir_path, "list"))? {
-                let child_path = if dir_path.is_empty() {
-                    child.clone()
-                } else {
-                    [dir_path.as_slice(), b"/", &child].concat()
-                };
-                keep.remove_lower(dir.as_fd(), &child, &child_path)?;
-            }
+        let opaque = std::mem::take(&mut self.opaque);
+        let whiteouts = std::mem::take(&mut self.whiteouts);
+        if !opaque.is_empty() || !whiteouts.is_empty() {
+            let keep = Keep { added: &self.added, ancestors: &self.ancestors };
+            let root = self.root;
+            let (tx, rx) = sync_channel(REAP_BACKLOG);
+            let queue = Mutex::new(rx);
+            std::thread::scope(|scope| {
+                let reaper = scope.spawn(|| reap(&queue));
+                // Ends (and drops the sender, letting the reapers finish) before they do.
+                let removed =
+                    remove_lower_content(root, &keep, Trash { queue: tx }, &opaque, &whiteouts);
+                // Then the writer helps empty what is left.
+                let helped = reap(&queue);
+                let reaped = reaper.join().unwrap_or_else(|_| {
+                    Err(LayerError::Read(io::Error::other(
+                        "the thread removing whiteouts panicked",
+                    )))
+                });
+                removed.and(helped).and(reaped)
+            })?;
         }
-        remove_whiteouts(self.root, &keep, &std::mem::take(&mut self.whiteouts))?;
         // Directory times last, deepest first, since writing children changes them.
         let mut times = std::mem::take(&mut self.dir_times);
         times.sort_by_key(|(p, _, _)| std::cmp::Reverse(p.iter().filter(|&&b| b == b'/').count()));
@@ -932,16 +939,94 @@ struct Keep<'s> {
     ancestors: &'s HashSet<Vec<u8>>,
 }
 
+/// A lower directory tree a whiteout removes, renamed aside in its parent: the parent, the
+/// name it has now, and its path before (for messages).
+type Removal = (OwnedFd, String, Vec<u8>);
+
+/// Where whiteouts put the lower directory trees they remove. Each is renamed aside at
+/// once, in its own directory (one rename, so no later whiteout can reach into it by its
+/// old path, exactly as if it were gone), and a second thread empties and removes it
+/// meanwhile. So the result is the one of removing in archive order, and the bulk of the
+/// work (every file of every tree) runs beside the rest.
+struct Trash {
+    queue: SyncSender<Removal>,
+}
+
+/// Trees set aside and not yet removed, at most: each holds a handle on its parent.
+const REAP_BACKLOG: usize = 64;
+
+/// Names tried for one tree set aside, before removing it in place.
+const TRASH_TRIES: u32 = 8;
+
+impl Trash {
+    /// Removes `name` beneath `dir` whatever it is, never following a symbolic link;
+    /// a directory is renamed aside for the reaper.
+    fn remove(&self, dir: BorrowedFd<'_>, name: &[u8], path: &[u8]) -> Result<(), LayerError> {
+        if !unlink_unless_dir(dir, name).map_err(io_err(path, "remove"))? {
+            return Ok(());
+        }
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        for _ in 0..TRASH_TRIES {
+            let aside = format!(
+                ".oci-removing-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            );
+            match rustix::fs::renameat_with(
+                dir,
+                name,
+                dir,
+                aside.as_str(),
+                rustix::fs::RenameFlags::NOREPLACE,
+            ) {
+                Ok(()) => {
+                    let parent = dir.try_clone_to_owned().map_err(io_err(path, "remove"))?;
+                    // With the reaper behind, the writer removes this tree itself.
+                    return match self.queue.try_send((parent, aside, path.to_vec())) {
+                        Ok(()) => Ok(()),
+                        Err(TrySendError::Full((parent, aside, _)))
+                        | Err(TrySendError::Disconnected((parent, aside, _))) => {
+                            remove_tree(parent.as_fd(), aside.as_bytes())
+                                .map_err(io_err(path, "remove"))
+                        }
+                    };
+                }
+                Err(Errno::EXIST) => {}
+                // No RENAME_NOREPLACE here, or the tree cannot move: remove it in place.
+                Err(_) => break,
+            }
+        }
+        remove_tree(dir, name).map_err(io_err(path, "remove"))
+    }
+}
+
+/// A reaper: removes trees set aside until the queue is empty and every sender gone, and
+/// reports the first failure.
+fn reap(queue: &Mutex<Receiver<Removal>>) -> Result<(), LayerError> {
+    let mut result = Ok(());
+    loop {
+        // The lock is held while waiting: the other reaper waits for the lock instead.
+        let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        let Ok((parent, aside, path)) = next else { return result };
+        if let Err(e) = remove_tree(parent.as_fd(), aside.as_bytes())
+            && result.is_ok()
+        {
+            result = Err(io_err(&path, "remove")(e));
+        }
+    }
+}
+
 impl Keep<'_> {
     /// Removes what lower layers had at `path`, keeping whatever this layer added.
     fn remove_lower(
         &self,
+        trash: &Trash,
         dir: BorrowedFd<'_>,
         name: &[u8],
         path: &[u8],
     ) -> Result<(), LayerError> {
         if !self.added.contains(path) && !self.ancestors.contains(path) {
-            return remove_any(dir, name).map_err(io_err(path, "remove"));
+            return trash.remove(dir, name, path);
         }
         if file_type(dir, name).map_err(io_err(path, "inspect"))? == Some(FileType::Directory) {
             let sub = rustix::fs::openat(
@@ -955,75 +1040,58 @@ impl Keep<'_> {
                 let mut child_path = path.to_vec();
                 child_path.push(b'/');
                 child_path.extend_from_slice(&child);
-                self.remove_lower(sub.as_fd(), &child, &child_path)?;
+                self.remove_lower(trash, sub.as_fd(), &child, &child_path)?;
             }
         }
         Ok(())
     }
 }
 
-/// A path's directory and last name: a whiteout's path is its directory's, then `/` and
-/// the name (names hold no `/`).
-fn split_name(path: &[u8]) -> (&[u8], &[u8]) {
-    match path.iter().rposition(|&b| b == b'/') {
-        Some(i) => (&path[..i], &path[i + 1..]),
-        None => (&[], path),
-    }
-}
-
-/// Whiteouts at most in one batch: consecutive ones in one directory share its handle.
-const WHITEOUT_BATCH: usize = 16;
-/// Fewer whiteouts than this are removed by one thread.
-const PARALLEL_WHITEOUTS: usize = 64;
-
-/// Removes what the whiteouts name, keeping what the layer added. With many of them, two
-/// threads share the work by batches: removals commute, since what is kept is fixed and
-/// what is already gone counts as removed.
-fn remove_whiteouts(root: &Root, keep: &Keep<'_>, whiteouts: &[Vec<u8>]) -> Result<(), LayerError> {
-    let mut batches: Vec<std::ops::Range<usize>> = Vec::new();
-    for (i, path) in whiteouts.iter().enumerate() {
-        match batches.last_mut() {
-            Some(batch)
-                if batch.len() < WHITEOUT_BATCH
-                    && split_name(&whiteouts[batch.start]).0 == split_name(path).0 =>
-            {
-                batch.end = i + 1;
-            }
-            _ => batches.push(i..i + 1),
+/// Opaque directories, then whiteouts, in archive order: each path is resolved after the
+/// removals before it, as if they were done one by one.
+fn remove_lower_content(
+    root: &Root,
+    keep: &Keep<'_>,
+    trash: Trash,
+    opaque: &[Vec<u8>],
+    whiteouts: &[Vec<u8>],
+) -> Result<(), LayerError> {
+    for dir_path in opaque {
+        let parts: Vec<&[u8]> = dir_path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
+        let Ok(dir) = root.open_dir(&parts) else { continue };
+        for child in crate::fs::list_bytes(dir.as_fd()).map_err(io_err(dir_path, "list"))? {
+            let child_path = if dir_path.is_empty() {
+                child.clone()
+            } else {
+                [dir_path.as_slice(), b"/", &child].concat()
+            };
+            keep.remove_lower(&trash, dir.as_fd(), &child, &child_path)?;
         }
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let failed = std::sync::atomic::AtomicBool::new(false);
-    let work = || -> Result<(), LayerError> {
-        while !failed.load(Ordering::Relaxed) {
-            let Some(batch) = batches.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
-            let dir_path = split_name(&whiteouts[batch.start]).0;
-            let parts: Vec<&[u8]> = dir_path.split(|&b| b == b'/').collect();
-            // Gone, or not a directory: nothing lower is left to remove there.
-            let Ok(dir) = root.open_dir(if dir_path.is_empty() { &[] } else { &parts }) else {
-                continue;
-            };
-            for path in &whiteouts[batch.clone()] {
-                let name = split_name(path).1;
-                if let Err(e) = keep.remove_lower(dir.as_fd(), name, path) {
-                    failed.store(true, Ordering::Relaxed);
-                    return Err(e);
+    // Whiteouts come in archive order, so mostly several in a row share a directory.
+    let mut cached: Option<(&[u8], OwnedFd)> = None;
+    for path in whiteouts {
+        let (parent, name) = match path.iter().rposition(|&b| b == b'/') {
+            Some(i) => (&path[..i], &path[i + 1..]),
+            None => (&path[..0], path.as_slice()),
+        };
+        let dir = match cached.take() {
+            Some((cached_path, fd)) if cached_path == parent => fd,
+            _ => {
+                let parts: Vec<&[u8]> =
+                    parent.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
+                match root.open_dir(&parts) {
+                    Ok(fd) => fd,
+                    // Gone, or not a directory: nothing lower is left there.
+                    Err(_) => continue,
                 }
             }
-        }
-        Ok(())
-    };
-    if whiteouts.len() < PARALLEL_WHITEOUTS || batches.len() < 2 {
-        return work();
+        };
+        keep.remove_lower(&trash, dir.as_fd(), name, path)?;
+        // Removing `name` cannot change what the directory's path resolves to.
+        cached = Some((parent, dir));
     }
-    std::thread::scope(|scope| {
-        let other = scope.spawn(work);
-        let mine = work();
-        let theirs = other.join().unwrap_or_else(|_| {
-            Err(LayerError::Read(io::Error::other("a thread removing whiteouts panicked")))
-        });
-        mine.and(theirs)
-    })
+    Ok(())
 }
 
 /// Creates `name` beneath `dir` as a new file, failing if anything is there.

@@ -402,10 +402,10 @@ fn whiteouts() {
     }
 }
 
-/// Enough whiteouts that two threads remove them: nested ones, ones in directories the
-/// layer adds to, one through a link to outside the root, and a deep tree.
+/// Many whiteouts of trees and files: nested ones, ones in directories the layer adds to,
+/// one through a link to outside the root, and a deep tree.
 #[test]
-fn many_whiteouts_shared_by_two_threads() {
+fn many_whiteouts_of_trees_and_files() {
     let s = Scene::new();
     let sentinel = s.sentinel_bytes().to_vec();
     let names: Vec<String> = (0..40)
@@ -472,6 +472,56 @@ fn many_whiteouts_shared_by_two_threads() {
     expected.push("new".into());
     assert_eq!(left, expected);
     assert!(!s.root.join("deep").exists());
+}
+
+/// Whiteouts apply in archive order, each path resolved after the removals before it,
+/// although trees are emptied by another thread: a path through a link or a directory that
+/// an earlier whiteout removed reaches nothing, one through a link removed later still
+/// reaches its target. Twenty times, so that a race would show.
+#[test]
+fn whiteouts_resolve_in_archive_order() {
+    for _ in 0..20 {
+        let s = Scene::new();
+        let mut lower = Vec::new();
+        for name in ["d/x", "e/z", "f/y"] {
+            let mut e = raw(name.as_bytes(), b'0');
+            e.data = b"lower";
+            lower.push(e);
+        }
+        for (name, target) in [("l", "d"), ("t/s", "../e"), ("m", "f")] {
+            let mut e = raw(name.as_bytes(), b'2');
+            e.link = target.as_bytes();
+            lower.push(e);
+        }
+        let filler: Vec<String> = (0..30).map(|i| format!("t/{i}/f")).collect();
+        for name in &filler {
+            let mut e = raw(name.as_bytes(), b'0');
+            e.data = b"lower";
+            lower.push(e);
+        }
+        s.apply(&tar(&lower)).unwrap();
+        s.apply(&tar(&[
+            // The link first: `l/x` then leads nowhere, and d/x stays.
+            raw(b".wh.l", b'0'),
+            raw(b"l/.wh.x", b'0'),
+            // A tree with a link inside, first: `t/s/z` then leads nowhere, and e/z stays.
+            raw(b".wh.t", b'0'),
+            raw(b"t/s/.wh.z", b'0'),
+            // Through the link before it goes: f/y is removed.
+            raw(b"m/.wh.y", b'0'),
+            raw(b".wh.m", b'0'),
+        ]))
+        .unwrap();
+        assert!(s.root.join("d/x").exists());
+        assert!(s.root.join("e/z").exists());
+        assert!(!s.root.join("f/y").exists());
+        for gone in ["l", "t", "m"] {
+            assert!(std::fs::symlink_metadata(s.root.join(gone)).is_err(), "{gone}");
+        }
+        let left: Vec<_> =
+            std::fs::read_dir(&s.root).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left.len(), 3, "{left:?}");
+    }
 }
 
 #[test]

@@ -6,6 +6,9 @@
 //! strictly as `flate2`'s `MultiGzDecoder` does: the header fields, each member's length
 //! (ISIZE), a stream that ends early, and anything after the last member that is not
 //! another one.
+//!
+//! The deflate data in each member is decoded by zlib-rs, or by ISA-L with the `isal`
+//! feature (module `isal`); the framing here is the same for both.
 
 use std::io::{self, BufRead, Read};
 
@@ -240,6 +243,8 @@ mod tests {
     use std::io::Write;
 
     use super::*;
+    // Bytes no compressor can shrink: deflate stores them in stored blocks.
+    use crate::layer::noise;
 
     fn gzip(data: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -263,18 +268,6 @@ mod tests {
 
     fn data(n: usize) -> Vec<u8> {
         (0..n).map(|i| (i * 7 % 251) as u8).collect()
-    }
-
-    /// Bytes no compressor can shrink: deflate stores them in stored blocks.
-    fn noise(n: usize, mut seed: u64) -> Vec<u8> {
-        (0..n)
-            .map(|_| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                seed as u8
-            })
-            .collect()
     }
 
     fn gzip_at(data: &[u8], level: u32) -> Vec<u8> {

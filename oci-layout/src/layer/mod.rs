@@ -56,6 +56,20 @@ mod zstd_blocks;
 
 pub use create::{CreateOptions, CreatedLayer, create};
 
+/// Deterministic bytes that do not compress (xorshift64), for the decoders' tests.
+#[cfg(test)]
+pub(crate) fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect()
+}
+
 /// Opens a root directory for confined resolution (for reading files of a rootfs).
 pub(crate) fn root_dir(path: &Path) -> io::Result<root::Root> {
     root::Root::open(path)

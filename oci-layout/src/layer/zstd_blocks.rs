@@ -438,15 +438,7 @@ mod tests {
     /// Data with matches far back: 1 MiB of noise, repeated with changes every few MiB,
     /// so that back-references cross segment boundaries.
     fn far_matches(len: usize) -> Vec<u8> {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let noise: Vec<u8> = (0..1 << 20)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state as u8
-            })
-            .collect();
+        let noise = crate::layer::noise(1 << 20, 0x2545_f491_4f6c_dd1d);
         let mut data = Vec::with_capacity(len);
         let mut round = 0u8;
         while data.len() < len {

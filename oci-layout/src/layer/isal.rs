@@ -42,10 +42,6 @@ pub(crate) struct Inflate {
     past_end: ([u8; 8], usize),
 }
 
-// SAFETY: the state holds raw pointers only into the slices of the call being made (set
-// again before every call); between calls nothing refers to another thread's data.
-unsafe impl Send for Inflate {}
-
 fn code_message(code: i32) -> &'static str {
     match code {
         sys::ISAL_INVALID_BLOCK => "invalid deflate block",

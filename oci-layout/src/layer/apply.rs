@@ -234,6 +234,11 @@ fn join(components: &[&[u8]]) -> Vec<u8> {
     components.join(&b'/')
 }
 
+/// The components of a path [`join`] made (from checked components; the root is empty).
+fn split(path: &[u8]) -> Vec<&[u8]> {
+    path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect()
+}
+
 /// Who we create files as, to skip `fchown`/`fchmod` calls that would change nothing.
 #[derive(Clone, Copy, Debug)]
 struct Identity {
@@ -922,8 +927,7 @@ impl<'a> Applier<'a> {
         let mut times = std::mem::take(&mut self.dir_times);
         times.sort_by_key(|(p, _, _)| std::cmp::Reverse(p.iter().filter(|&&b| b == b'/').count()));
         for (path, secs, nsec) in times {
-            let parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
-            if let Ok(dir) = self.root.open_dir(&parts) {
+            if let Ok(dir) = self.root.open_dir(&split(&path)) {
                 rustix::fs::futimens(&dir, &timestamps(secs, nsec))
                     .map_err(errno(&path, "set times of"))?;
             }
@@ -1057,8 +1061,7 @@ fn remove_lower_content(
     whiteouts: &[Vec<u8>],
 ) -> Result<(), LayerError> {
     for dir_path in opaque {
-        let parts: Vec<&[u8]> = dir_path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
-        let Ok(dir) = root.open_dir(&parts) else { continue };
+        let Ok(dir) = root.open_dir(&split(dir_path)) else { continue };
         for child in crate::fs::list_bytes(dir.as_fd()).map_err(io_err(dir_path, "list"))? {
             let child_path = if dir_path.is_empty() {
                 child.clone()
@@ -1078,9 +1081,7 @@ fn remove_lower_content(
         let dir = match cached.take() {
             Some((cached_path, fd)) if cached_path == parent => fd,
             _ => {
-                let parts: Vec<&[u8]> =
-                    parent.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
-                match root.open_dir(&parts) {
+                match root.open_dir(&split(parent)) {
                     Ok(fd) => fd,
                     // Gone, or not a directory: nothing lower is left there.
                     Err(_) => continue,
@@ -1291,9 +1292,9 @@ impl std::ops::Deref for Chunk {
 ///
 /// The writer hashes each chunk as it arrives unless that is done already. The
 /// decompressing thread, when the writer falls behind (the queue is full), hashes the
-/// oldest chunks still waiting in the queue instead of blocking. So the hash lands on the less busy core:
-/// behind the writer for a layer of many small files, behind decompression for one of a
-/// few big ones.
+/// oldest chunks still waiting in the queue instead of blocking. So the hash lands on the
+/// less busy core: behind the writer for a layer of many small files, behind
+/// decompression for one of a few big ones.
 struct DiffIdHash {
     state: Mutex<HashState>,
     /// `state.next`, readable without the lock.

@@ -47,28 +47,12 @@ fn invalid(message: &'static str) -> io::Error {
 }
 
 fn truncated() -> io::Error {
-    io::Error::new(io::ErrorKind::UnexpectedEof, "the gzip stream ends early")
+    super::ends_early("gzip")
 }
 
 /// Reads exactly `out.len()` bytes.
 fn take<R: BufRead>(input: &mut R, out: &mut [u8]) -> io::Result<()> {
-    input
-        .read_exact(out)
-        .map_err(|e| if e.kind() == io::ErrorKind::UnexpectedEof { truncated() } else { e })
-}
-
-/// Skips `n` bytes.
-fn skip<R: BufRead>(input: &mut R, mut n: usize) -> io::Result<()> {
-    while n > 0 {
-        let available = input.fill_buf()?;
-        if available.is_empty() {
-            return Err(truncated());
-        }
-        let k = available.len().min(n);
-        input.consume(k);
-        n -= k;
-    }
-    Ok(())
+    super::read_exact(input, out, "gzip")
 }
 
 /// Skips a zero-terminated field.
@@ -122,7 +106,7 @@ impl<R: BufRead> Gunzip<R> {
         if flags & FEXTRA != 0 {
             let mut len = [0u8; 2];
             take(&mut self.input, &mut len)?;
-            skip(&mut self.input, usize::from(u16::from_le_bytes(len)))?;
+            super::skip(&mut self.input, u64::from(u16::from_le_bytes(len)), "gzip")?;
         }
         if flags & FNAME != 0 {
             skip_string(&mut self.input)?;
@@ -131,7 +115,7 @@ impl<R: BufRead> Gunzip<R> {
             skip_string(&mut self.input)?;
         }
         if flags & FHCRC != 0 {
-            skip(&mut self.input, 2)?;
+            super::skip(&mut self.input, 2, "gzip")?;
         }
         Ok(true)
     }

@@ -56,6 +56,46 @@ mod zstd_blocks;
 
 pub use create::{CreateOptions, CreatedLayer, create};
 
+/// Fills `buf` from a compressed stream's framing; the end of input is the error that
+/// the `format` stream ends early.
+pub(crate) fn read_exact(
+    input: &mut impl io::BufRead,
+    buf: &mut [u8],
+    format: &str,
+) -> io::Result<()> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let available = input.fill_buf()?;
+        if available.is_empty() {
+            return Err(ends_early(format));
+        }
+        let n = available.len().min(buf.len() - filled);
+        buf[filled..filled + n].copy_from_slice(&available[..n]);
+        input.consume(n);
+        filled += n;
+    }
+    Ok(())
+}
+
+/// Skips `n` bytes of a compressed stream's framing, as [`read_exact`] reads them.
+pub(crate) fn skip(input: &mut impl io::BufRead, mut n: u64, format: &str) -> io::Result<()> {
+    while n > 0 {
+        let available = input.fill_buf()?.len();
+        if available == 0 {
+            return Err(ends_early(format));
+        }
+        let k = usize::try_from(n).map_or(available, |n| n.min(available));
+        input.consume(k);
+        n -= k as u64;
+    }
+    Ok(())
+}
+
+/// The error of a compressed stream cut short.
+pub(crate) fn ends_early(format: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::UnexpectedEof, format!("the {format} stream ends early"))
+}
+
 /// Deterministic bytes that do not compress (xorshift64), for the decoders' tests.
 #[cfg(test)]
 pub(crate) fn noise(len: usize, seed: u64) -> Vec<u8> {

@@ -269,7 +269,7 @@ impl<R: BufRead> ZstdDecoder<R> {
         if magic & SKIPPABLE_MASK == SKIPPABLE_MAGIC {
             let mut size = [0u8; 4];
             read_exact(&mut self.input, &mut size)?;
-            return skip(&mut self.input, u64::from(u32::from_le_bytes(size)));
+            return super::skip(&mut self.input, u64::from(u32::from_le_bytes(size)), "zstd");
         }
         if magic != FRAME_MAGIC {
             return Err(corrupt("zstd: not a zstd frame"));
@@ -361,31 +361,7 @@ fn with_input<R: BufRead, T>(
 }
 
 fn read_exact(input: &mut impl BufRead, buf: &mut [u8]) -> io::Result<()> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        let available = input.fill_buf()?;
-        if available.is_empty() {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "zstd stream ends early"));
-        }
-        let n = available.len().min(buf.len() - filled);
-        buf[filled..filled + n].copy_from_slice(&available[..n]);
-        input.consume(n);
-        filled += n;
-    }
-    Ok(())
-}
-
-fn skip(input: &mut impl BufRead, mut size: u64) -> io::Result<()> {
-    while size > 0 {
-        let available = input.fill_buf()?.len();
-        if available == 0 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "zstd stream ends early"));
-        }
-        let n = usize::try_from(size).map_or(available, |s| s.min(available));
-        input.consume(n);
-        size -= n as u64;
-    }
-    Ok(())
+    super::read_exact(input, buf, "zstd")
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! Authentication: `WWW-Authenticate` challenges, token requests and responses, scopes,
-//! and credentials from a Docker `config.json`.
+//! Authentication data: `WWW-Authenticate` challenges, token responses, scopes, and
+//! credentials from a Docker `config.json`. What a client does with them is
+//! [`crate::proto::Auth`]'s to decide.
 
 use std::collections::BTreeMap;
 
@@ -139,73 +140,6 @@ pub fn repository_scope(repository: &str, actions: &[&str]) -> String {
     format!("repository:{repository}:{}", actions.join(","))
 }
 
-/// Why a token request cannot be made.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TokenRequestError {
-    /// The challenge is not `Bearer` or has no realm.
-    #[error("the challenge has no bearer realm")]
-    NoRealm,
-    /// The realm is not an http(s) URL this crate can build a request for.
-    #[error("invalid token realm {0:?}")]
-    InvalidRealm(String),
-    /// The realm is on another host than the registry and that is not allowed.
-    #[error("token realm host {realm_host:?} differs from the registry host {registry_host:?}")]
-    ForeignRealm {
-        /// The realm's host.
-        realm_host: String,
-        /// The registry's host.
-        registry_host: String,
-    },
-}
-
-/// The GET request for a bearer token: `realm?service=...&scope=...`. By default the realm
-/// must be on exactly the registry's host, so that credentials are never sent elsewhere;
-/// pass `allow_foreign_realm` to accept realms on other hosts (Docker Hub's
-/// `auth.docker.io`), which the caller then trusts.
-///
-/// # Errors
-/// [`TokenRequestError`].
-pub fn token_request(
-    challenge: &Challenge,
-    scopes: &[String],
-    registry_host: &str,
-    allow_foreign_realm: bool,
-) -> Result<http::Request<()>, TokenRequestError> {
-    if challenge.scheme != Scheme::Bearer {
-        return Err(TokenRequestError::NoRealm);
-    }
-    let realm = challenge.param("realm").ok_or(TokenRequestError::NoRealm)?;
-    let uri: http::Uri =
-        realm.parse().map_err(|_| TokenRequestError::InvalidRealm(realm.to_owned()))?;
-    if !matches!(uri.scheme_str(), Some("http" | "https")) {
-        return Err(TokenRequestError::InvalidRealm(realm.to_owned()));
-    }
-    let realm_host = uri.authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
-    if !allow_foreign_realm && realm_host != registry_host {
-        return Err(TokenRequestError::ForeignRealm {
-            realm_host,
-            registry_host: registry_host.to_owned(),
-        });
-    }
-    let mut query = Vec::new();
-    if let Some(service) = challenge.param("service") {
-        query.push(format!("service={}", crate::endpoint::encode(service)));
-    }
-    for scope in scopes {
-        query.push(format!("scope={}", crate::endpoint::encode(scope)));
-    }
-    let separator = if realm.contains('?') { '&' } else { '?' };
-    let target = if query.is_empty() {
-        realm.to_owned()
-    } else {
-        format!("{realm}{separator}{}", query.join("&"))
-    };
-    http::Request::get(target)
-        .body(())
-        .map_err(|_| TokenRequestError::InvalidRealm(realm.to_owned()))
-}
-
 /// A username and password (or identity token) for a registry.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -226,6 +160,11 @@ impl std::fmt::Debug for Credentials {
 }
 
 impl Credentials {
+    /// A user name and password (or a registry token as the password).
+    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Self { username: username.into(), password: password.into() }
+    }
+
     /// The `Authorization: Basic ...` value.
     pub fn basic_header(&self) -> String {
         let pair = format!("{}:{}", self.username, self.password);
@@ -317,23 +256,7 @@ mod tests {
     }
 
     #[test]
-    fn token_requests() {
-        let c = &Challenge::parse_all(
-            r#"Bearer realm="https://reg.example/token",service="reg.example""#,
-        )[0];
-        let req =
-            token_request(c, &[repository_scope("a/b", &["pull"])], "reg.example", false).unwrap();
-        assert_eq!(
-            req.uri().to_string(),
-            "https://reg.example/token?service=reg.example&scope=repository%3Aa%2Fb%3Apull"
-        );
-        assert!(matches!(
-            token_request(c, &[], "other.example", false),
-            Err(TokenRequestError::ForeignRealm { .. })
-        ));
-        assert!(token_request(c, &[], "other.example", true).is_ok());
-        let basic = &Challenge::parse_all(r#"Basic realm="r""#)[0];
-        assert_eq!(token_request(basic, &[], "r", false).unwrap_err(), TokenRequestError::NoRealm);
+    fn token_responses() {
         let t: TokenResponse =
             serde_json::from_str(r#"{"access_token":"abc","expires_in":300}"#).unwrap();
         assert_eq!((t.bearer(), t.lifetime()), (Some("abc"), 300));

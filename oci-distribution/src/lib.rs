@@ -52,9 +52,11 @@ pub mod auth;
 pub mod client;
 pub mod endpoint;
 mod error;
+pub mod proto;
 mod reference;
 
 pub use error::{ErrorCode, ErrorResponse, RegistryError};
+pub use proto::Error;
 pub use reference::{
     DEFAULT_TAG, DOCKER_HUB, DOCKER_HUB_API, ParseReferenceError, Reference, is_valid_repository,
     is_valid_tag,

@@ -8,10 +8,11 @@ use http::StatusCode;
 use oci_image::content::{self, BlobReader, Source, Target};
 use oci_image::{Descriptor, Digest, Document, ImageIndex, MediaType, VerifyingReader};
 
-use super::transfer::{ResumingReader, Upload};
-use super::{Client, ClientError, Payload, Retry, read_small};
+use super::transfer::{Download, upload};
+use super::{Client, ClientError, read_small};
 use crate::auth::repository_scope;
 use crate::endpoint::{self, Deletion, Registry, ResponseError};
+use crate::proto::{BlobUpload, Pager, Replay};
 use crate::{Reference, is_valid_tag};
 
 /// Documents kept after a resolve or a push, so that the copy that follows does not ask
@@ -76,14 +77,15 @@ impl Repository {
         self
     }
 
+    /// Sends a request that may be repeated (with the pull or push scope) and returns
+    /// the answer, whatever its status.
     fn send(
         &self,
         request: &http::Request<endpoint::Body>,
-        payload: Payload<'_>,
         push: bool,
     ) -> Result<super::Response, ClientError> {
         let scope = if push { &self.push_scope } else { &self.pull_scope };
-        self.client.send(&self.registry, scope, request, payload, Retry::Yes)
+        self.client.exchange(&self.registry, scope, request, Replay::Idempotent, super::Payload::NONE)
     }
 
     fn reference(&self, tag_or_digest: &str) -> Result<Reference, ClientError> {
@@ -104,16 +106,16 @@ impl Repository {
     pub fn get_manifest(&self, tag_or_digest: &str) -> Result<(Descriptor, Vec<u8>), ClientError> {
         let reference = self.reference(tag_or_digest)?;
         let request = endpoint::get_manifest(&self.registry, &reference, false)?;
-        let response = self.send(&request, Payload::None, false)?;
+        let response = self.send(&request, false)?;
         let (parts, body) = response.into_parts();
         let limit = self.client.options().max_manifest_size;
         let bytes = read_small(body, limit.max(self.client.options().max_small_body))
-            .map_err(|e| self.client.transport(&request, e))?;
-        if bytes.len() > limit {
-            return Err(self.client.response_error(&request, ResponseError::TooLarge(limit)));
+            .map_err(|e| ClientError::transport(&request, e))?;
+        if parts.status.is_success() && bytes.len() > limit {
+            return Err(ClientError::response(&request, ResponseError::TooLarge(limit)));
         }
         let descriptor = endpoint::check_manifest(&reference, &parts, &bytes)
-            .map_err(|e| self.client.response_error(&request, e))?;
+            .map_err(|e| ClientError::response(&request, e))?;
         self.remember(&descriptor.digest, &bytes);
         Ok((descriptor, bytes))
     }
@@ -137,11 +139,11 @@ impl Repository {
             media_type,
             bytes.to_vec(),
         )?;
-        let response = self.send(&request, Payload::Bytes(bytes), true)?;
+        let response = self.send(&request, true)?;
         let response = self.client.expect(&request, response, &[StatusCode::CREATED])?;
         let subject =
             response.headers().get("OCI-Subject").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        super::drain(response);
+        super::drain(response.into_body());
         self.remember(&tag_or_digest.parse().unwrap_or_else(|_| Digest::sha256(bytes)), bytes);
         Ok(subject)
     }
@@ -151,15 +153,8 @@ impl Repository {
     /// # Errors
     /// [`ClientError`].
     pub fn tags(&self, n: Option<u32>) -> Result<Vec<String>, ClientError> {
-        let first = endpoint::list_tags(&self.registry, &self.name, n, None)?;
-        self.client.list(
-            &self.registry,
-            &self.pull_scope,
-            first,
-            n,
-            |last| endpoint::list_tags(&self.registry, &self.name, n, Some(last)),
-            |bytes| serde_json::from_slice::<endpoint::TagList>(bytes).map(|t| t.tags),
-        )
+        let pager = Pager::tags(&self.registry, &self.name, n, self.client.options().list_limits)?;
+        self.client.list(&self.registry, &self.pull_scope, pager)
     }
 
     /// Deletes a manifest by digest (or tag where the registry allows it) or a blob
@@ -169,7 +164,7 @@ impl Repository {
     /// [`ClientError`]; registries without deletes answer 405 (`UNSUPPORTED`).
     pub fn delete(&self, what: Deletion<'_>) -> Result<(), ClientError> {
         let request = endpoint::delete(&self.registry, &self.name, what)?;
-        let response = self.send(&request, Payload::None, true)?;
+        let response = self.send(&request, true)?;
         self.client.expect(&request, response, &[StatusCode::ACCEPTED, StatusCode::OK]).map(drop)
     }
 
@@ -197,31 +192,11 @@ impl Repository {
         } else {
             endpoint::get_blob(&self.registry, &self.name, &descriptor.digest, true, None)?
         };
-        let response = self.send(&request, Payload::None, false)?;
+        let response = self.send(&request, false)?;
         match response.status() {
             StatusCode::OK => Ok(true),
             StatusCode::NOT_FOUND => Ok(false),
             _ => self.client.expect(&request, response, &[]).map(|_| false),
-        }
-    }
-
-    /// Tries a cross-repository mount; `true` if the registry mounted the blob.
-    fn mount(&self, from: &str, digest: &Digest) -> Result<bool, ClientError> {
-        let request = endpoint::mount_blob(&self.registry, &self.name, digest, Some(from))?;
-        let response = self.send(&request, Payload::None, true)?;
-        match response.status() {
-            StatusCode::CREATED => Ok(true),
-            StatusCode::ACCEPTED => {
-                // The registry opened an upload session instead: close it.
-                if let Some(location) =
-                    response.headers().get(http::header::LOCATION).and_then(|v| v.to_str().ok())
-                    && let Ok(cancel) = endpoint::upload_status(&self.registry, location, true)
-                {
-                    let _ = self.send(&cancel, Payload::None, true);
-                }
-                Ok(false)
-            }
-            _ => Ok(false),
         }
     }
 
@@ -296,13 +271,14 @@ impl Repository {
 
 impl Repository {
     /// Opens a blob download that resumes where it broke off.
-    fn download(&self, descriptor: &Descriptor) -> Result<ResumingReader, content::Error> {
-        ResumingReader::open(
+    fn download(&self, descriptor: &Descriptor, verify: bool) -> Result<Download, content::Error> {
+        Download::open(
             self.client.clone(),
             self.registry.clone(),
             &self.name,
             self.pull_scope.clone(),
             descriptor,
+            verify,
         )
         .map_err(|e| not_found_or(e, || content::Error::NotFound(descriptor.digest.clone())))
     }
@@ -362,15 +338,16 @@ impl Source for Repository {
                 return wrap(Box::new(response.into_body().into_reader()));
             }
         }
-        wrap(Box::new(self.download(descriptor)?))
+        // The download verifies size and digest itself.
+        Ok(Box::new(self.download(descriptor, true)?))
     }
 
     fn fetch_unverified(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, content::Error> {
         if descriptor.media_type.is_document() || !descriptor.urls.is_empty() {
             return self.fetch(descriptor);
         }
-        // Never more than the declared size: the caller verifies the rest.
-        Ok(Box::new(self.download(descriptor)?.take(descriptor.size.saturating_add(1))))
+        // The size is checked here, the digest by the caller.
+        Ok(Box::new(self.download(descriptor, false)?))
     }
 
     fn resolve(&self, reference: &str) -> Result<Descriptor, content::Error> {
@@ -390,9 +367,9 @@ impl Source for Repository {
         let request =
             endpoint::referrers(&self.registry, &self.name, &subject.digest, artifact_type)
                 .map_err(|e| backend(e.into()))?;
-        let response = self.send(&request, Payload::None, false).map_err(backend)?;
+        let response = self.send(&request, false).map_err(backend)?;
         let mut found = if response.status() == StatusCode::NOT_FOUND {
-            super::drain(response);
+            super::drain(response.into_body());
             match self.fallback_referrers(&subject.digest).map_err(backend)? {
                 Some(index) => index.manifests,
                 None => Vec::new(),
@@ -400,9 +377,9 @@ impl Source for Repository {
         } else {
             let (parts, body) = response.into_parts();
             let bytes = read_small(body, self.client.options().max_manifest_size)
-                .map_err(|e| backend(self.client.transport(&request, e)))?;
+                .map_err(|e| backend(ClientError::transport(&request, e)))?;
             let (manifests, filtered) = endpoint::parse_referrers(&parts, &bytes)
-                .map_err(|e| backend(self.client.response_error(&request, e)))?;
+                .map_err(|e| backend(ClientError::response(&request, e)))?;
             if filtered {
                 return Ok(manifests);
             }
@@ -417,43 +394,31 @@ impl Source for Repository {
 
 impl Target for Repository {
     fn exists(&self, descriptor: &Descriptor) -> Result<bool, content::Error> {
-        if self.head(descriptor).map_err(backend)? {
-            return Ok(true);
-        }
-        match &self.mount_from {
-            Some(from) if !descriptor.media_type.is_document() && from != &self.name => {
-                self.mount(from, &descriptor.digest).map_err(backend)
-            }
-            _ => Ok(false),
-        }
+        self.head(descriptor).map_err(backend)
     }
 
     fn push(&self, descriptor: &Descriptor, content: &mut dyn Read) -> Result<(), content::Error> {
         if descriptor.media_type.is_document() {
             return self.push_document(descriptor, content);
         }
-        let mut verified;
-        let mut sized;
-        let reader: &mut dyn Read = if self.client.options().verify_pushes {
-            verified = verifying(descriptor, content)?;
-            &mut verified
-        } else {
-            // The registry checks the digest; the upload checks the size.
-            sized = content.take(descriptor.size.saturating_add(1));
-            &mut sized
-        };
-        let upload = Upload {
-            client: &self.client,
-            registry: &self.registry,
-            repository: &self.name,
-            scope: &self.push_scope,
-            digest: &descriptor.digest,
-            size: descriptor.size,
-        };
-        upload.run(reader).map_err(|e| match e {
-            ClientError::Io(io) => content::Error::from_read(&descriptor.digest, io),
-            other => backend(other),
-        })
+        let options = self.client.options();
+        let machine = BlobUpload::new(
+            &self.registry,
+            &self.name,
+            descriptor,
+            options.chunk_size,
+            self.mount_from.as_deref(),
+            options.retry,
+            std::time::Instant::now(),
+        )
+        .map_err(backend)?;
+        upload(&self.client, &self.registry, &self.push_scope, machine, content)
+            .map(drop)
+            .map_err(|e| match e {
+                ClientError::Io(io) => content::Error::from_read(&descriptor.digest, io),
+                ClientError::Verify { digest, source } => content::Error::Verify { digest, source },
+                other => backend(other),
+            })
     }
 
     fn tag(&self, descriptor: &Descriptor, reference: &str) -> Result<(), content::Error> {

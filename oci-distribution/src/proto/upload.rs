@@ -1,0 +1,671 @@
+//! Blob upload sessions: mount, monolithic or chunked, resumed, verified, cancelled.
+
+use std::time::{Duration, Instant};
+
+use http::StatusCode;
+use http::header::{LOCATION, RANGE};
+use oci_image::{Descriptor, DigestMismatch, Hasher, VerifyError};
+
+use super::{Backoff, Error, Replay, RetryPolicy, retryable_status};
+use crate::endpoint::{self, Body, Registry};
+
+/// What a [`BlobUpload`] wants next.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum UploadStep {
+    /// Send this request through an [`super::Exchange`] with this [`Replay`], and hand
+    /// the answer to [`BlobUpload::handle_response`] (a failure to
+    /// [`BlobUpload::handle_failure`]). A [`Body::Blob`] names bytes the driver was given
+    /// by earlier [`UploadStep::Read`]s: never before the start of the last one.
+    Send(http::Request<Body>, Replay),
+    /// Read the next this many bytes of the content (keeping them, replacing the bytes
+    /// of the previous read) and hand them to [`BlobUpload::supply`].
+    Read(u64),
+    /// Wait this long, then poll again.
+    Wait(Duration),
+    /// The upload is over.
+    Done(Result<UploadOutcome, Error>),
+}
+
+/// How a blob came to be in the repository.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UploadOutcome {
+    /// Its bytes were sent.
+    Uploaded,
+    /// The registry mounted it from another repository (end-11).
+    Mounted,
+    /// The registry turned out to hold it already (after a lost answer).
+    Existed,
+}
+
+#[derive(Debug)]
+enum State {
+    Mount(String),
+    Start,
+    /// Decide what to send or read next.
+    Next,
+    /// Waiting for [`BlobUpload::supply`].
+    Reading(u64),
+    Monolithic,
+    Patch,
+    Status,
+    Finish,
+    /// Ask whether the registry holds the blob; if not, `then`.
+    Exists(Box<Then>),
+    Cancel(Box<Then>),
+    Waiting(Instant, Box<State>),
+    Done,
+}
+
+/// What follows a cancel or an existence check.
+#[derive(Debug)]
+enum Then {
+    Fail(Error),
+    /// Open a new session and send everything again (a monolithic upload), or fail with
+    /// the error once the retries are spent.
+    Retry(Error),
+}
+
+/// One blob upload (distribution-spec end-4a, end-5, end-6, end-11, end-13, end-14):
+///
+/// - with a repository to mount from, a cross-repository mount first (a registry that
+///   opens a session instead gets the upload in that session);
+/// - blobs up to the chunk size in one `PUT` (a failed one is cancelled and sent again
+///   in a new session, unless the registry turns out to hold the blob);
+/// - larger ones in `PATCH` chunks of the chunk size; a failed chunk asks the registry
+///   how much it holds (end-13) and goes on from there, trusting the registry's `Range`
+///   over its own count; a registry that lost bytes before the current chunk fails the
+///   upload;
+/// - every byte hashed as the driver supplies it: content that does not match its
+///   descriptor is never committed (the session is cancelled before the final `PUT`);
+/// - any failure cancels the session (end-14) so that the registry keeps nothing of it.
+#[derive(Debug)]
+pub struct BlobUpload {
+    registry: Registry,
+    repository: String,
+    descriptor: Descriptor,
+    chunk_size: u64,
+    location: Option<String>,
+    hasher: Option<Hasher>,
+    /// Bytes supplied so far; the last read started at `read_start`.
+    read: u64,
+    read_start: u64,
+    /// Bytes the registry holds.
+    from: u64,
+    backoff: Backoff,
+    state: State,
+    outcome: Option<Result<UploadOutcome, Error>>,
+}
+
+impl BlobUpload {
+    /// An upload of `descriptor`'s blob to `repository`, in chunks of `chunk_size` bytes
+    /// when it is larger than that, first trying a mount from `mount_from`.
+    ///
+    /// # Errors
+    /// [`Error::Verify`] if the digest's algorithm cannot be computed here.
+    pub fn new(
+        registry: &Registry,
+        repository: &str,
+        descriptor: &Descriptor,
+        chunk_size: u64,
+        mount_from: Option<&str>,
+        policy: RetryPolicy,
+        now: Instant,
+    ) -> Result<Self, Error> {
+        let hasher = descriptor.digest.hasher().map_err(|e| Error::Verify {
+            digest: descriptor.digest.clone(),
+            source: VerifyError::Unverifiable(e),
+        })?;
+        let state = match mount_from {
+            Some(from) if from != repository => State::Mount(from.to_owned()),
+            _ => State::Start,
+        };
+        Ok(Self {
+            registry: registry.clone(),
+            repository: repository.to_owned(),
+            descriptor: descriptor.clone(),
+            chunk_size: chunk_size.max(1),
+            location: None,
+            hasher: Some(hasher),
+            read: 0,
+            read_start: 0,
+            from: 0,
+            backoff: Backoff::new(policy, now, descriptor.size ^ 0x5bd1_e995),
+            state,
+            outcome: None,
+        })
+    }
+
+    fn monolithic(&self) -> bool {
+        self.descriptor.size <= self.chunk_size
+    }
+
+    fn location(&self) -> &str {
+        self.location.as_deref().unwrap_or_default()
+    }
+
+    /// The next thing to do.
+    pub fn poll(&mut self, now: Instant) -> UploadStep {
+        loop {
+            let state = std::mem::replace(&mut self.state, State::Done);
+            let step = match state {
+                State::Done => {
+                    let outcome = self.outcome.take().unwrap_or_else(|| {
+                        Err(Error::Io(std::io::Error::other("upload polled after it ended")))
+                    });
+                    return UploadStep::Done(outcome);
+                }
+                State::Waiting(until, next) if now < until => {
+                    self.state = State::Waiting(until, next);
+                    return UploadStep::Wait(until - now);
+                }
+                State::Waiting(_, next) => {
+                    self.state = *next;
+                    continue;
+                }
+                State::Next => {
+                    self.state = self.next_data();
+                    continue;
+                }
+                State::Reading(len) => {
+                    self.state = State::Reading(len);
+                    return UploadStep::Read(len);
+                }
+                State::Mount(from) => endpoint::mount_blob(
+                    &self.registry,
+                    &self.repository,
+                    &self.descriptor.digest,
+                    Some(&from),
+                )
+                .map(|r| (State::Mount(from), r, Replay::Idempotent)),
+                State::Start => endpoint::start_upload(&self.registry, &self.repository, None)
+                    .map(|r| (State::Start, r, Replay::Idempotent)),
+                State::Monolithic => endpoint::finish_upload(
+                    &self.registry,
+                    self.location(),
+                    &self.descriptor.digest,
+                    Some((0, self.descriptor.size)),
+                )
+                .map(|r| (State::Monolithic, r, Replay::Unprocessed)),
+                State::Patch => endpoint::upload_chunk(
+                    &self.registry,
+                    self.location(),
+                    &self.descriptor.digest,
+                    self.from,
+                    self.read - self.from,
+                )
+                .map(|r| (State::Patch, r, Replay::Never)),
+                State::Status => endpoint::upload_status(&self.registry, self.location(), false)
+                    .map(|r| (State::Status, r, Replay::Idempotent)),
+                State::Finish => endpoint::finish_upload(
+                    &self.registry,
+                    self.location(),
+                    &self.descriptor.digest,
+                    None,
+                )
+                .map(|r| (State::Finish, r, Replay::Idempotent)),
+                State::Exists(then) => endpoint::get_blob(
+                    &self.registry,
+                    &self.repository,
+                    &self.descriptor.digest,
+                    true,
+                    None,
+                )
+                .map(|r| (State::Exists(then), r, Replay::Idempotent)),
+                State::Cancel(then) => {
+                    if self.location.is_none() {
+                        self.state = self.after_cancel(*then);
+                        continue;
+                    }
+                    endpoint::upload_status(&self.registry, self.location(), true)
+                        .map(|r| (State::Cancel(then), r, Replay::Never))
+                }
+            };
+            match step {
+                Ok((state, request, replay)) => {
+                    self.state = state;
+                    return UploadStep::Send(request, replay);
+                }
+                Err(e) => self.finish(Err(Error::Request(e))),
+            }
+        }
+    }
+
+    /// What to read or send next in the data phase.
+    fn next_data(&mut self) -> State {
+        let size = self.descriptor.size;
+        if self.read == size
+            && let Some(hasher) = self.hasher.take()
+        {
+            // An empty blob: nothing was read to verify it on the way.
+            let actual = hasher.finalize();
+            if actual != self.descriptor.digest {
+                let expected = self.descriptor.digest.clone();
+                return State::Cancel(Box::new(Then::Fail(Error::Verify {
+                    digest: expected.clone(),
+                    source: VerifyError::Digest(DigestMismatch { expected, actual }),
+                })));
+            }
+        }
+        if self.monolithic() {
+            if self.read < size {
+                return State::Reading(self.probe(size - self.read));
+            }
+            return State::Monolithic;
+        }
+        if self.from < self.read {
+            return State::Patch;
+        }
+        if self.read < size {
+            return State::Reading(self.probe(self.chunk_size.min(size - self.read)));
+        }
+        State::Finish
+    }
+
+    /// How many bytes to ask for to get `len` more: the last read asks for one byte more
+    /// than the blob has left, to see that the content ends where its size says.
+    fn probe(&self, len: u64) -> u64 {
+        if self.read + len == self.descriptor.size { len + 1 } else { len }
+    }
+
+    /// Takes the bytes of the last [`UploadStep::Read`]: as many as it asked for, or
+    /// fewer where the content ends.
+    ///
+    /// A content that does not match its descriptor (its digest, or its size: shorter,
+    /// or going on past it) ends the upload with [`Error::Verify`] at a later poll,
+    /// after the session is cancelled and before anything is committed.
+    pub fn supply(&mut self, bytes: &[u8]) {
+        let State::Reading(asked) = self.state else { return };
+        let size = self.descriptor.size;
+        let last = self.read + asked > size;
+        let wanted = if last { asked - 1 } else { asked };
+        let content = &bytes[..bytes.len().min(usize::try_from(wanted).unwrap_or(usize::MAX))];
+        self.read_start = self.read;
+        self.read += content.len() as u64;
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(content);
+        }
+        let verdict = if (content.len() as u64) < wanted {
+            Some(VerifyError::Size { expected: size, actual: self.read, longer: false })
+        } else if last && bytes.len() as u64 > wanted {
+            self.hasher = None;
+            Some(VerifyError::Size { expected: size, actual: size, longer: true })
+        } else if self.read == size {
+            let actual = self.hasher.take().map(Hasher::finalize);
+            match actual {
+                Some(actual) if actual == self.descriptor.digest => None,
+                Some(actual) => Some(VerifyError::Digest(DigestMismatch {
+                    expected: self.descriptor.digest.clone(),
+                    actual,
+                })),
+                None => Some(VerifyError::Size { expected: size, actual: self.read, longer: true }),
+            }
+        } else {
+            None
+        };
+        self.state = match verdict {
+            Some(source) => State::Cancel(Box::new(Then::Fail(Error::Verify {
+                digest: self.descriptor.digest.clone(),
+                source,
+            }))),
+            None => State::Next,
+        };
+    }
+
+    /// The content to upload failed to read: the session is cancelled and the upload
+    /// ends with `error`.
+    pub fn abort(&mut self, error: Error) {
+        let state = std::mem::replace(&mut self.state, State::Done);
+        self.state = match state {
+            // The cancel itself failed: the first error stands.
+            State::Cancel(then) => self.after_cancel(*then),
+            State::Done => State::Done,
+            _ => State::Cancel(Box::new(Then::Fail(error))),
+        };
+    }
+
+    /// Takes the answer the exchange delivered for the last [`UploadStep::Send`]: its
+    /// head, and for an answer that is not a success the start of its body (error
+    /// details), else nothing.
+    pub fn handle_response(
+        &mut self,
+        request: &http::Request<Body>,
+        parts: &http::response::Parts,
+        body: &[u8],
+        now: Instant,
+    ) {
+        let status = parts.status;
+        let error = || Error::from_answer(request, parts, body);
+        let location = parts.headers.get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let state = std::mem::replace(&mut self.state, State::Done);
+        self.state = match state {
+            State::Mount(_) => match status {
+                StatusCode::CREATED => return self.finish(Ok(UploadOutcome::Mounted)),
+                // The registry opened a session instead of mounting: use it.
+                StatusCode::ACCEPTED if location.is_some() => {
+                    self.location = location;
+                    State::Next
+                }
+                _ => State::Start,
+            },
+            State::Start => match (status, location) {
+                (StatusCode::ACCEPTED, Some(location)) => {
+                    self.location = Some(location);
+                    State::Next
+                }
+                (StatusCode::ACCEPTED, None) => State::Cancel(Box::new(Then::Fail(Error::transport(
+                    request,
+                    "the registry's answer has no Location",
+                )))),
+                _ => return self.finish(Err(error())),
+            },
+            State::Monolithic if status == StatusCode::CREATED => {
+                return self.finish(Ok(UploadOutcome::Uploaded));
+            }
+            State::Monolithic => State::Cancel(Box::new(Then::Retry(error()))),
+            State::Patch if status == StatusCode::ACCEPTED => {
+                self.from = self.read;
+                if location.is_some() {
+                    self.location = location;
+                }
+                self.backoff.reset(now);
+                State::Next
+            }
+            State::Patch if retryable_status(status) || status == StatusCode::RANGE_NOT_SATISFIABLE => {
+                self.chunk_failed(error(), now)
+            }
+            State::Patch => State::Cancel(Box::new(Then::Fail(error()))),
+            State::Status if status == StatusCode::NO_CONTENT => {
+                if location.is_some() {
+                    self.location = location;
+                }
+                let holds = held(parts);
+                if holds < self.read_start || holds > self.read {
+                    State::Cancel(Box::new(Then::Fail(Error::UploadLost {
+                        digest: self.descriptor.digest.clone(),
+                        holds,
+                        sent: self.read,
+                    })))
+                } else {
+                    self.from = holds;
+                    State::Next
+                }
+            }
+            State::Status => State::Cancel(Box::new(Then::Fail(error()))),
+            State::Finish if status == StatusCode::CREATED => {
+                return self.finish(Ok(UploadOutcome::Uploaded));
+            }
+            // The answer to a completed upload may have been lost.
+            State::Finish => State::Exists(Box::new(Then::Fail(error()))),
+            State::Exists(_) if status == StatusCode::OK => {
+                return self.finish(Ok(UploadOutcome::Existed));
+            }
+            State::Exists(then) => self.after_exists(*then, now),
+            State::Cancel(then) => self.after_cancel(*then),
+            other => other,
+        };
+    }
+
+    /// Takes a transport failure of the last [`UploadStep::Send`] (after the exchange's
+    /// own retries).
+    pub fn handle_failure(&mut self, error: Error, now: Instant) {
+        let state = std::mem::replace(&mut self.state, State::Done);
+        self.state = match state {
+            State::Mount(_) => State::Start,
+            State::Monolithic => State::Cancel(Box::new(Then::Retry(error))),
+            State::Patch => self.chunk_failed(error, now),
+            State::Finish => State::Exists(Box::new(Then::Fail(error))),
+            State::Exists(then) => self.after_exists(*then, now),
+            State::Cancel(then) => self.after_cancel(*then),
+            State::Start | State::Status => State::Cancel(Box::new(Then::Fail(error))),
+            other => other,
+        };
+    }
+
+    fn chunk_failed(&mut self, error: Error, now: Instant) -> State {
+        match self.backoff.next(now, None) {
+            Some(wait) => State::Waiting(now + wait, Box::new(State::Status)),
+            None => State::Cancel(Box::new(Then::Fail(error))),
+        }
+    }
+
+    fn after_cancel(&mut self, then: Then) -> State {
+        self.location = None;
+        match then {
+            Then::Fail(e) => {
+                self.outcome = Some(Err(e));
+                State::Done
+            }
+            Then::Retry(e) => State::Exists(Box::new(Then::Retry(e))),
+        }
+    }
+
+    fn after_exists(&mut self, then: Then, now: Instant) -> State {
+        match then {
+            Then::Retry(e) => match self.backoff.next(now, None) {
+                // A new session; the whole blob is still in the driver's hands.
+                Some(wait) => State::Waiting(now + wait, Box::new(State::Start)),
+                None => {
+                    self.outcome = Some(Err(e));
+                    State::Done
+                }
+            },
+            Then::Fail(e) if self.location.is_some() => State::Cancel(Box::new(Then::Fail(e))),
+            Then::Fail(e) => {
+                self.outcome = Some(Err(e));
+                State::Done
+            }
+        }
+    }
+
+    fn finish(&mut self, outcome: Result<UploadOutcome, Error>) {
+        self.outcome = Some(outcome);
+        self.state = State::Done;
+    }
+}
+
+/// How many bytes an upload session holds, from its `Range: 0-<last>` header; none (or
+/// `0-0` from registries that hold nothing yet) means nothing.
+fn held(parts: &http::response::Parts) -> u64 {
+    parts
+        .headers
+        .get(RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().trim_start_matches("bytes=").split_once('-'))
+        .and_then(|(_, last)| last.trim().parse::<u64>().ok())
+        .map_or(0, |last| if last == 0 { 0 } else { last + 1 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oci_image::MediaType;
+
+    fn answer(status: u16, headers: &[(&str, &str)]) -> http::response::Parts {
+        let mut b = http::Response::builder().status(status);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    /// A transcript: each step the machine takes, as `METHOD url [body range]`, `READ n`,
+    /// `WAIT`, or `DONE outcome`, with `respond` answering each request.
+    fn run(
+        upload: &mut BlobUpload,
+        content: &[u8],
+        mut respond: impl FnMut(&http::Request<Body>) -> Result<http::response::Parts, ()>,
+    ) -> (Vec<String>, Result<UploadOutcome, Error>) {
+        let mut log = Vec::new();
+        let mut now = Instant::now();
+        let mut at = 0usize;
+        for _ in 0..200 {
+            match upload.poll(now) {
+                UploadStep::Read(n) => {
+                    log.push(format!("READ {n}"));
+                    let end = (at + n as usize).min(content.len());
+                    upload.supply(&content[at..end]);
+                    at = end;
+                }
+                UploadStep::Send(request, _) => {
+                    let body = match request.body() {
+                        Body::Blob { offset, len, .. } => format!(" [{offset}+{len}]"),
+                        _ => String::new(),
+                    };
+                    let url = request.uri().to_string();
+                    let url = url.split_once("?digest").map_or(url.as_str(), |(u, _)| u).to_owned();
+                    log.push(format!("{} {url}{body}", request.method()));
+                    match respond(&request) {
+                        Ok(parts) => upload.handle_response(&request, &parts, b"", now),
+                        Err(()) => upload.handle_failure(Error::transport(&request, "reset"), now),
+                    }
+                }
+                UploadStep::Wait(wait) => {
+                    log.push("WAIT".into());
+                    now += wait;
+                }
+                UploadStep::Done(outcome) => return (log, outcome),
+            }
+        }
+        panic!("no end: {log:#?}")
+    }
+
+    fn machine(content: &[u8], chunk: u64, mount: Option<&str>) -> BlobUpload {
+        let registry = Registry::of(&"127.0.0.1:5000/a".parse().unwrap(), true);
+        let d = Descriptor::for_bytes(MediaType::ImageLayerGzip, content);
+        let policy = RetryPolicy::new(3, Duration::from_millis(10), Duration::from_millis(40));
+        BlobUpload::new(&registry, "a", &d, chunk, mount, policy, Instant::now()).unwrap()
+    }
+
+    const UP: &str = "http://127.0.0.1:5000/v2/a/blobs/uploads/";
+
+    #[test]
+    fn monolithic() {
+        let content = b"0123456789";
+        let (log, outcome) = run(&mut machine(content, 10, None), content, |r| {
+            Ok(match r.method().as_str() {
+                "POST" => answer(202, &[("Location", "/v2/a/blobs/uploads/u1")]),
+                _ => answer(201, &[]),
+            })
+        });
+        assert_eq!(log, ["POST http://127.0.0.1:5000/v2/a/blobs/uploads/", "READ 11", &format!("PUT {UP}u1 [0+10]")]);
+        assert_eq!(outcome.unwrap(), UploadOutcome::Uploaded);
+    }
+
+    #[test]
+    fn chunked_with_a_lost_chunk_resumes_from_the_registry_range() {
+        let content = b"0123456789abcdef";
+        let mut patches = 0;
+        let (log, outcome) = run(&mut machine(content, 6, None), content, |r| {
+            Ok(match r.method().as_str() {
+                "POST" => answer(202, &[("Location", "/v2/a/blobs/uploads/u1")]),
+                "PATCH" => {
+                    patches += 1;
+                    if patches == 2 {
+                        return Err(()); // the connection drops mid-chunk
+                    }
+                    answer(202, &[("Location", "/v2/a/blobs/uploads/u2")])
+                }
+                // The registry got 3 bytes of the second chunk.
+                "GET" => answer(204, &[("Range", "0-8"), ("Location", "/v2/a/blobs/uploads/u3")]),
+                _ => answer(201, &[]),
+            })
+        });
+        assert_eq!(
+            log,
+            [
+                "POST http://127.0.0.1:5000/v2/a/blobs/uploads/".to_owned(),
+                "READ 6".into(),
+                format!("PATCH {UP}u1 [0+6]"),
+                "READ 6".into(),
+                format!("PATCH {UP}u2 [6+6]"),
+                "WAIT".into(),
+                format!("GET {UP}u2"),
+                format!("PATCH {UP}u3 [9+3]"),
+                "READ 5".into(),
+                format!("PATCH {UP}u2 [12+4]"),
+                format!("PUT {UP}u2"),
+            ]
+        );
+        assert_eq!(outcome.unwrap(), UploadOutcome::Uploaded);
+    }
+
+    #[test]
+    fn content_that_does_not_match_is_cancelled_before_commit() {
+        let content = b"0123456789abcdef";
+        let mut wrong = content.to_vec();
+        wrong[14] ^= 1;
+        let respond = |r: &http::Request<Body>| {
+            Ok(match r.method().as_str() {
+                "POST" => answer(202, &[("Location", "/v2/a/blobs/uploads/u1")]),
+                "PATCH" => answer(202, &[]),
+                "DELETE" => answer(204, &[]),
+                _ => answer(201, &[]),
+            })
+        };
+        for (bytes, chunk) in [(&wrong[..], 6), (&wrong[..], 64), (&content[..15], 6), (&[content, &b"!"[..]].concat()[..], 6)] {
+            let (log, outcome) = run(&mut machine(content, chunk, None), bytes, respond);
+            assert!(matches!(outcome, Err(Error::Verify { .. })), "{log:?}");
+            assert!(log.last().unwrap().starts_with("DELETE"), "{log:?}");
+            assert!(!log.iter().any(|l| l.starts_with("PUT")), "nothing committed: {log:?}");
+        }
+    }
+
+    #[test]
+    fn mounts_and_sessions_opened_instead() {
+        let content = b"0123456789";
+        let (log, outcome) = run(&mut machine(content, 64, Some("b")), content, |_| Ok(answer(201, &[])));
+        assert_eq!(log, [format!("POST {UP}?mount=sha256%3A{}&from=b", Digest(content))]);
+        assert_eq!(outcome.unwrap(), UploadOutcome::Mounted);
+        let (log, outcome) = run(&mut machine(content, 64, Some("b")), content, |r| {
+            Ok(match r.method().as_str() {
+                "POST" => answer(202, &[("Location", "/v2/a/blobs/uploads/m1")]),
+                _ => answer(201, &[]),
+            })
+        });
+        assert_eq!(log[1..], ["READ 11".to_owned(), format!("PUT {UP}m1 [0+10]")]);
+        assert_eq!(outcome.unwrap(), UploadOutcome::Uploaded);
+    }
+
+    #[test]
+    fn a_failed_monolithic_put_is_cancelled_checked_and_sent_again() {
+        let content = b"0123456789";
+        let mut puts = 0;
+        let (log, outcome) = run(&mut machine(content, 64, None), content, |r| {
+            Ok(match r.method().as_str() {
+                "POST" => answer(202, &[("Location", "/v2/a/blobs/uploads/u1")]),
+                "PUT" => {
+                    puts += 1;
+                    if puts == 1 { answer(500, &[]) } else { answer(201, &[]) }
+                }
+                "DELETE" => answer(204, &[]),
+                _ => answer(404, &[]),
+            })
+        });
+        let kinds: Vec<&str> = log.iter().map(|l| l.split(' ').next().unwrap()).collect();
+        assert_eq!(kinds, ["POST", "READ", "PUT", "DELETE", "HEAD", "WAIT", "POST", "PUT"]);
+        assert_eq!(outcome.unwrap(), UploadOutcome::Uploaded);
+    }
+
+    #[test]
+    fn a_registry_that_lost_earlier_chunks_fails_the_upload() {
+        let content = b"0123456789abcdef";
+        let (log, outcome) = run(&mut machine(content, 6, None), content, |r| {
+            Ok(match r.method().as_str() {
+                "POST" => answer(202, &[("Location", "/v2/a/blobs/uploads/u1")]),
+                "PATCH" if r.headers()["Content-Range"] == "6-11" => answer(500, &[]),
+                "PATCH" => answer(202, &[]),
+                "GET" => answer(204, &[("Range", "0-2")]),
+                _ => answer(204, &[]),
+            })
+        });
+        assert!(matches!(outcome, Err(Error::UploadLost { holds: 3, .. })), "{outcome:?}");
+        assert!(log.last().unwrap().starts_with("DELETE"));
+    }
+
+    #[allow(non_snake_case)]
+    fn Digest(content: &[u8]) -> String {
+        oci_image::Digest::sha256(content).encoded().to_owned()
+    }
+}

@@ -45,10 +45,6 @@ pub struct Args {
     /// `$REGISTRY_AUTH_FILE`, else `~/.docker/config.json` when it exists).
     #[arg(long, value_name = "FILE")]
     pub authfile: Option<PathBuf>,
-    /// Send credentials to a token service on another host than the registry (Docker
-    /// Hub's is always trusted).
-    #[arg(long)]
-    pub allow_foreign_realm: bool,
     /// Blobs transferred at once (default: 4, or the number of CPUs if more).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -114,8 +110,7 @@ fn credentials(
 ) -> Result<Option<Credentials>, Failure> {
     if let Some(given) = given {
         let (user, password) = given.split_once(':').ok_or("credentials are USER:PASSWORD")?;
-        let config = json!({"auths": {"r": {"username": user, "password": password}}});
-        return Ok(credentials_from_docker_config(config.to_string().as_bytes(), "r")?);
+        return Ok(Some(Credentials::new(user, password)));
     }
     let path = match authfile {
         Some(p) => Some(p.clone()),
@@ -140,10 +135,7 @@ fn remote(
         name.parse().map_err(|e| format!("{name:?} is not an image reference: {e}"))?;
     let mut options = ClientOptions::default()
         .plain_http(args.plain_http)
-        .credentials(credentials(creds, args.authfile.as_ref(), reference.registry())?)
-        .allow_foreign_realm(
-            args.allow_foreign_realm || reference.registry() == oci_distribution::DOCKER_HUB,
-        );
+        .credentials(credentials(creds, args.authfile.as_ref(), reference.registry())?);
     if let Some(mib) = args.chunk_mib {
         options = options.chunk_size(mib.max(1) << 20);
     }

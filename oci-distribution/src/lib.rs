@@ -46,16 +46,26 @@
 //! | `client` (feature `client`) | a blocking client; remote repositories as content stores |
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "async-client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async-client")))]
+pub mod async_client;
 pub mod auth;
 #[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
 pub mod endpoint;
 mod error;
+#[cfg(any(feature = "client", feature = "async-client"))]
+mod options;
 pub mod proto;
 mod reference;
 
 pub use error::{ErrorCode, ErrorResponse, RegistryError};
+#[cfg(any(feature = "client", feature = "async-client"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "client", feature = "async-client"))))]
+pub use options::ClientOptions;
 pub use proto::Error;
 pub use reference::{
     DEFAULT_TAG, DOCKER_HUB, DOCKER_HUB_API, ParseReferenceError, Reference, is_valid_repository,

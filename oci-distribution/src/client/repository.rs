@@ -12,7 +12,7 @@ use super::transfer::{Download, upload};
 use super::{Client, ClientError, read_small};
 use crate::auth::repository_scope;
 use crate::endpoint::{self, Deletion, Registry, ResponseError};
-use crate::proto::{BlobUpload, Pager, Replay};
+use crate::proto::{BlobUpload, MountOutcome, Pager, Replay, mount_outcome, mount_request};
 use crate::{Reference, is_valid_tag};
 
 /// Documents kept after a resolve or a push, so that the copy that follows does not ask
@@ -197,6 +197,25 @@ impl Repository {
             StatusCode::OK => Ok(true),
             StatusCode::NOT_FOUND => Ok(false),
             _ => self.client.expect(&request, response, &[]).map(|_| false),
+        }
+    }
+
+    /// Tries a cross-repository mount from `from` (end-11); `true` if the registry
+    /// mounted the blob.
+    fn mount(&self, from: &str, digest: &Digest) -> Result<bool, ClientError> {
+        let request = mount_request(&self.registry, &self.name, digest, from)?;
+        let response = self.send(&request, true)?;
+        let (parts, body) = response.into_parts();
+        super::drain(body);
+        match mount_outcome(&self.registry, &parts) {
+            MountOutcome::Mounted => Ok(true),
+            MountOutcome::NotMounted(cancel) => {
+                if let Some(cancel) = cancel {
+                    // Best effort: an abandoned session expires on its own.
+                    let _ = self.send(&cancel, true).map(|r| super::drain(r.into_body()));
+                }
+                Ok(false)
+            }
         }
     }
 
@@ -394,7 +413,15 @@ impl Source for Repository {
 
 impl Target for Repository {
     fn exists(&self, descriptor: &Descriptor) -> Result<bool, content::Error> {
-        self.head(descriptor).map_err(backend)
+        if self.head(descriptor).map_err(backend)? {
+            return Ok(true);
+        }
+        match &self.mount_from {
+            Some(from) if !descriptor.media_type.is_document() && from != &self.name => {
+                self.mount(from, &descriptor.digest).map_err(backend)
+            }
+            _ => Ok(false),
+        }
     }
 
     fn push(&self, descriptor: &Descriptor, content: &mut dyn Read) -> Result<(), content::Error> {
@@ -402,12 +429,13 @@ impl Target for Repository {
             return self.push_document(descriptor, content);
         }
         let options = self.client.options();
+        // `exists` tried the mount already.
         let machine = BlobUpload::new(
             &self.registry,
             &self.name,
             descriptor,
             options.chunk_size,
-            self.mount_from.as_deref(),
+            None,
             options.retry,
             std::time::Instant::now(),
         )

@@ -50,19 +50,19 @@ enum State {
 /// let descriptor = Descriptor::for_bytes(MediaType::ImageLayer, blob);
 /// let now = Instant::now();
 /// let mut download = BlobDownload::new(&registry, "app", &descriptor, RetryPolicy::default(), now)?;
-/// let DownloadStep::Send(_) = download.poll(now) else { unreachable!() };
+/// let DownloadStep::Send(_) = download.poll(now)? else { unreachable!() };
 /// let (head, ()) = http::Response::builder().status(200).body(())?.into_parts();
 /// download.handle_head(&head)?;
 /// download.handle_data(&blob[..5])?;
 /// download.handle_failure(now, "connection reset".into())?; // the connection drops
-/// let DownloadStep::Wait(wait) = download.poll(now) else { unreachable!() };
-/// let DownloadStep::Send(again) = download.poll(now + wait) else { unreachable!() };
+/// let DownloadStep::Wait(wait) = download.poll(now)? else { unreachable!() };
+/// let DownloadStep::Send(again) = download.poll(now + wait)? else { unreachable!() };
 /// assert_eq!(again.headers()["Range"], "bytes=5-");
 /// let (head, ()) = http::Response::builder().status(206).header("Content-Range", "bytes 5-11/12").body(())?.into_parts();
 /// download.handle_head(&head)?;
 /// assert_eq!(download.handle_data(&blob[5..])?, 0..7);
 /// download.handle_end(now)?;
-/// assert!(matches!(download.poll(now), DownloadStep::Done));
+/// assert!(matches!(download.poll(now)?, DownloadStep::Done));
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]

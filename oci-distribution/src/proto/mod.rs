@@ -56,7 +56,7 @@ pub use error::Error;
 pub use exchange::{Disposition, Exchange, ExchangeStep, Failure};
 pub use pager::{Pager, PagerLimits};
 pub use retry::{Backoff, Replay, RetryPolicy, retryable_status};
-pub use upload::{BlobUpload, UploadOutcome, UploadStep};
+pub use upload::{BlobUpload, MountOutcome, UploadOutcome, UploadStep, mount_outcome, mount_request};
 
 use crate::endpoint::Body;
 

@@ -392,6 +392,9 @@ impl BlobUpload {
                     State::Next
                 }
             }
+            // The registry no longer knows the session at this state: a registry that
+            // signs its session state (the distribution registry) refuses a status query
+            // whose answer to the last chunk was lost.
             State::Status => State::Cancel(Box::new(Then::Fail(error()))),
             State::Finish if status == StatusCode::CREATED => {
                 return self.finish(Ok(UploadOutcome::Uploaded));
@@ -462,6 +465,45 @@ impl BlobUpload {
     fn finish(&mut self, outcome: Result<UploadOutcome, Error>) {
         self.outcome = Some(outcome);
         self.state = State::Done;
+    }
+}
+
+/// What a cross-repository mount request (end-11) came to.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum MountOutcome {
+    /// The registry mounted the blob (201).
+    Mounted,
+    /// It did not; the request it made, if any, cancels the upload session the registry
+    /// opened instead (202), so that the registry keeps nothing of it.
+    NotMounted(Option<http::Request<Body>>),
+}
+
+/// A one-request mount: the request (end-11), then [`mount_outcome`] of its answer.
+///
+/// # Errors
+/// Only for a host that does not form a URI.
+pub fn mount_request(
+    registry: &Registry,
+    repository: &str,
+    digest: &oci_image::Digest,
+    from: &str,
+) -> Result<http::Request<Body>, http::Error> {
+    endpoint::mount_blob(registry, repository, digest, Some(from))
+}
+
+/// What the answer to [`mount_request`] means.
+pub fn mount_outcome(registry: &Registry, parts: &http::response::Parts) -> MountOutcome {
+    match parts.status {
+        StatusCode::CREATED => MountOutcome::Mounted,
+        StatusCode::ACCEPTED => MountOutcome::NotMounted(
+            parts
+                .headers
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|location| endpoint::upload_status(registry, location, true).ok()),
+        ),
+        _ => MountOutcome::NotMounted(None),
     }
 }
 

@@ -2,6 +2,8 @@
 //! both the protocol core and the client against the real registry.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[cfg(all(feature = "client", feature = "async-client"))]
+mod async_client;
 #[cfg(feature = "client")]
 mod client;
 mod properties;

@@ -24,6 +24,8 @@ pub(crate) enum Fault {
     Truncate(usize),
     /// Forward; flip one byte in the middle of the body.
     Corrupt,
+    /// Forward; send the body in pieces of this many bytes, 20 ms apart (a slow link).
+    Slow(usize),
 }
 
 /// One request as the rule sees it.
@@ -287,6 +289,13 @@ fn serve(
     stream.write_all(out.as_bytes())?;
     match fault {
         Fault::Truncate(n) => stream.write_all(&body[..n.min(body.len())])?,
+        Fault::Slow(piece) => {
+            for part in body.chunks(piece.max(1)) {
+                stream.write_all(part)?;
+                stream.flush()?;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
         Fault::Corrupt if !body.is_empty() => {
             let mut body = body.to_vec();
             let middle = body.len() / 2;

@@ -277,6 +277,38 @@ impl<T: Target + ?Sized> Target for &T {
     }
 }
 
+/// A shared store is a store: what an async runtime hands to its blocking pool.
+impl<S: Source + ?Sized> Source for std::sync::Arc<S> {
+    fn fetch(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, Error> {
+        (**self).fetch(descriptor)
+    }
+    fn fetch_unverified(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, Error> {
+        (**self).fetch_unverified(descriptor)
+    }
+    fn resolve(&self, reference: &str) -> Result<Descriptor, Error> {
+        (**self).resolve(reference)
+    }
+    fn referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: Option<&MediaType>,
+    ) -> Result<Vec<Descriptor>, Error> {
+        (**self).referrers(subject, artifact_type)
+    }
+}
+
+impl<T: Target + ?Sized> Target for std::sync::Arc<T> {
+    fn exists(&self, descriptor: &Descriptor) -> Result<bool, Error> {
+        (**self).exists(descriptor)
+    }
+    fn push(&self, descriptor: &Descriptor, content: &mut dyn Read) -> Result<(), Error> {
+        (**self).push(descriptor, content)
+    }
+    fn tag(&self, descriptor: &Descriptor, reference: &str) -> Result<(), Error> {
+        (**self).tag(descriptor, reference)
+    }
+}
+
 /// The descriptor the referrers API lists for a manifest or index stored as `descriptor`
 /// with parsed content `document`: media type, digest and size of the referrer, its
 /// `artifactType` (the manifest's, else its config's media type) and its annotations.

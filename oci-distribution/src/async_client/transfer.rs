@@ -1,0 +1,220 @@
+//! Blob bytes for the protocol core's download and upload sessions, async.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use futures_util::Stream;
+use http::StatusCode;
+use oci_image::Descriptor;
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+use super::{Client, Payload, Repository, parts_of, read_small};
+use crate::endpoint::{self, Registry};
+use crate::proto::{BlobDownload, BlobUpload, DownloadStep, UploadOutcome, UploadStep};
+use crate::Error;
+
+struct DownloadState {
+    client: Client,
+    registry: Registry,
+    scope: String,
+    machine: BlobDownload,
+    response: Option<reqwest::Response>,
+    done: bool,
+}
+
+impl DownloadState {
+    async fn connect(&mut self) -> Result<(), Error> {
+        loop {
+            match self.machine.poll(Instant::now())? {
+                DownloadStep::Send(request) => {
+                    let ok = [StatusCode::OK, StatusCode::PARTIAL_CONTENT];
+                    let response = self.client.send(&self.registry, &self.scope, &request, &ok).await?;
+                    self.machine.handle_head(&parts_of(&response))?;
+                    self.response = Some(response);
+                    return Ok(());
+                }
+                DownloadStep::Wait(wait) => tokio::time::sleep(wait).await,
+                _ => {
+                    self.done = true;
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            let Some(response) = self.response.as_mut() else {
+                self.connect().await?;
+                continue;
+            };
+            match response.chunk().await {
+                Ok(Some(bytes)) => {
+                    let new = self.machine.handle_data(&bytes)?;
+                    if !new.is_empty() {
+                        return Ok(Some(bytes.slice(new)));
+                    }
+                }
+                Ok(None) => {
+                    self.response = None;
+                    self.machine.handle_end(Instant::now())?;
+                }
+                Err(e) => {
+                    self.response = None;
+                    self.machine.handle_failure(Instant::now(), Box::new(e))?;
+                }
+            }
+        }
+    }
+}
+
+type ChunkFuture = Pin<Box<dyn std::future::Future<Output = (DownloadState, Result<Option<Bytes>, Error>)> + Send>>;
+
+/// A blob's bytes as they arrive, verified: a [`Stream`] of chunks whose last item is
+/// an error if the blob does not match its descriptor (size or digest). Resumes with
+/// `Range` when the connection drops, as the protocol core decides.
+pub struct BlobStream {
+    state: Option<DownloadState>,
+    pending: Option<ChunkFuture>,
+}
+
+impl std::fmt::Debug for BlobStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobStream").finish_non_exhaustive()
+    }
+}
+
+impl BlobStream {
+    /// Opens the download (the first request is sent here, so that a missing blob is
+    /// reported at once).
+    pub(crate) async fn open(repository: &Repository, descriptor: &Descriptor, verify: bool) -> Result<Self, Error> {
+        let client = repository.client.clone();
+        let machine = BlobDownload::new(
+            &repository.registry,
+            &repository.name,
+            descriptor,
+            client.options().retry,
+            Instant::now(),
+        )?;
+        let machine = if verify { machine } else { machine.without_digest_check() };
+        let mut state = DownloadState {
+            client,
+            registry: repository.registry.clone(),
+            scope: repository.pull_scope.clone(),
+            machine,
+            response: None,
+            done: false,
+        };
+        state.connect().await?;
+        Ok(Self { state: Some(state), pending: None })
+    }
+
+    /// The next chunk; `None` once every byte arrived and verified.
+    ///
+    /// # Errors
+    /// [`Error::Verify`] for content that does not match, else the transfer's failure.
+    pub async fn next_chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        if let Some(pending) = self.pending.take() {
+            let (state, result) = pending.await;
+            self.state = Some(state);
+            return result;
+        }
+        match self.state.as_mut() {
+            Some(state) => state.next_chunk().await,
+            None => Ok(None),
+        }
+    }
+}
+
+impl Stream for BlobStream {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.pending.is_none() {
+            let Some(mut state) = this.state.take() else { return Poll::Ready(None) };
+            this.pending = Some(Box::pin(async move {
+                let result = state.next_chunk().await;
+                (state, result)
+            }));
+        }
+        let Some(pending) = this.pending.as_mut() else { return Poll::Ready(None) };
+        match pending.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready((state, result)) => {
+                this.pending = None;
+                match result {
+                    Ok(Some(bytes)) => {
+                        this.state = Some(state);
+                        Poll::Ready(Some(Ok(bytes)))
+                    }
+                    Ok(None) => Poll::Ready(None),
+                    // An error ends the stream.
+                    Err(e) => Poll::Ready(Some(Err(e))),
+                }
+            }
+        }
+    }
+}
+
+/// Runs a [`BlobUpload`] with bytes read from `content`, one chunk in memory at a time.
+pub(crate) async fn upload<R: AsyncRead + Unpin>(
+    client: &Client,
+    registry: &Registry,
+    scope: &str,
+    mut machine: BlobUpload,
+    content: &mut R,
+) -> Result<UploadOutcome, Error> {
+    let mut payload = Payload { data: Bytes::new(), start: 0 };
+    loop {
+        match machine.poll(Instant::now()) {
+            UploadStep::Read(len) => {
+                payload.start += payload.data.len() as u64;
+                let Ok(len) = usize::try_from(len) else {
+                    machine.abort(Error::Io(std::io::Error::other("chunk too large")));
+                    continue;
+                };
+                let mut buf = BytesMut::with_capacity(len);
+                let mut failed = None;
+                while buf.len() < len {
+                    match (&mut *content).take((len - buf.len()) as u64).read_buf(&mut buf).await {
+                        Ok(0) => break,
+                        Ok(_) => {}
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+                payload.data = buf.freeze();
+                match failed {
+                    Some(e) => machine.abort(Error::Io(e)),
+                    None => machine.supply(&payload.data),
+                }
+            }
+            UploadStep::Send(request, replay) => {
+                match client.exchange(registry, scope, &request, replay, &payload).await {
+                    Ok(response) => {
+                        let parts = parts_of(&response);
+                        let bytes = if parts.status.is_success() {
+                            let _ = read_small(response, 64 << 10).await;
+                            Vec::new()
+                        } else {
+                            read_small(response, endpoint::MAX_SMALL_BODY).await.unwrap_or_default()
+                        };
+                        machine.handle_response(&request, &parts, &bytes, Instant::now());
+                    }
+                    Err(e @ Error::Transport { .. }) => machine.handle_failure(e, Instant::now()),
+                    Err(e) => machine.abort(e),
+                }
+            }
+            UploadStep::Wait(wait) => tokio::time::sleep(wait).await,
+            UploadStep::Done(outcome) => return outcome,
+        }
+    }
+}

@@ -41,7 +41,9 @@ fn parse(name: &str) -> Result<Side, String> {
             return Ok(Side::Layout { dir: dir.into(), reference });
         }
     }
-    Err(format!("{name:?} is not an image name: use docker://HOST/REPO[:TAG|@DIGEST] or oci:DIR[:REF]"))
+    Err(format!(
+        "{name:?} is not an image name: use docker://HOST/REPO[:TAG|@DIGEST] or oci:DIR[:REF]"
+    ))
 }
 
 /// The tag or digest a registry reference names, `latest` when it names neither.
@@ -53,9 +55,14 @@ fn tag_of(reference: &Reference) -> String {
     }
 }
 
-async fn run(plain_http: bool, source: Side, destination: Side) -> Result<String, Box<dyn std::error::Error>> {
+async fn run(
+    plain_http: bool,
+    source: Side,
+    destination: Side,
+) -> Result<String, Box<dyn std::error::Error>> {
     let client = Client::new(ClientOptions::default().plain_http(plain_http))?;
-    let repository = |reference: &Reference| -> BlockingRepository { client.repository(reference).blocking() };
+    let repository =
+        |reference: &Reference| -> BlockingRepository { client.repository(reference).blocking() };
     let options = CopyOptions::default();
     let root = match (source, destination) {
         (Side::Registry(from), Side::Layout { dir, reference }) => {
@@ -79,10 +86,14 @@ async fn run(plain_http: bool, source: Side, destination: Side) -> Result<String
             if from.registry() == to.registry() && from.repository() != to.repository() {
                 target = target.mount_from(from.repository());
             }
-            copy(repository(&from), &tag_of(&from), target.blocking(), &tag_of(&to), options).await?
+            copy(repository(&from), &tag_of(&from), target.blocking(), &tag_of(&to), options)
+                .await?
         }
         (Side::Layout { .. }, Side::Layout { .. }) => {
-            return Err("one side must be a registry (docker://...); `oci copy` copies between layouts".into());
+            return Err(
+                "one side must be a registry (docker://...); `oci copy` copies between layouts"
+                    .into(),
+            );
         }
     };
     Ok(root.digest.to_string())
@@ -99,7 +110,9 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             flag if flag.starts_with('-') => {
-                eprintln!("async_copy: unknown option {flag:?}\nusage: async_copy [--plain-http] SRC DST");
+                eprintln!(
+                    "async_copy: unknown option {flag:?}\nusage: async_copy [--plain-http] SRC DST"
+                );
                 return ExitCode::from(2);
             }
             _ => names.push(arg),

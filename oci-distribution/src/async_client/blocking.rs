@@ -111,11 +111,15 @@ impl BlockingRepository {
         Ok(bytes)
     }
 
-    fn blob(&self, descriptor: &Descriptor, verify: bool) -> Result<BlobReader<'_>, content::Error> {
-        let stream = self
-            .handle
-            .block_on(BlobStream::open(&self.repository, descriptor, verify))
-            .map_err(|e| to_content(e, || content::Error::NotFound(descriptor.digest.clone())))?;
+    fn blob(
+        &self,
+        descriptor: &Descriptor,
+        verify: bool,
+    ) -> Result<BlobReader<'_>, content::Error> {
+        let stream =
+            self.handle.block_on(BlobStream::open(&self.repository, descriptor, verify)).map_err(
+                |e| to_content(e, || content::Error::NotFound(descriptor.digest.clone())),
+            )?;
         Ok(Box::new(StreamReader { stream, handle: self.handle.clone(), chunk: Bytes::new() }))
     }
 }
@@ -124,8 +128,9 @@ impl Source for BlockingRepository {
     fn fetch(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, content::Error> {
         if descriptor.media_type.is_document() {
             let bytes = self.document(descriptor)?;
-            let verified = VerifyingReader::new(io::Cursor::new(bytes), &descriptor.digest, descriptor.size)
-                .map_err(|e| content::Error::Verify {
+            let verified =
+                VerifyingReader::new(io::Cursor::new(bytes), &descriptor.digest, descriptor.size)
+                    .map_err(|e| content::Error::Verify {
                     digest: descriptor.digest.clone(),
                     source: oci_image::VerifyError::Unverifiable(e),
                 })?;
@@ -146,7 +151,9 @@ impl Source for BlockingRepository {
         match self.handle.block_on(self.repository.resolve(reference)) {
             Ok(descriptor) => Ok(descriptor),
             Err(Error::InvalidReference(r)) => Err(content::Error::InvalidReference(r)),
-            Err(e) => Err(to_content(e, || content::Error::ReferenceNotFound(reference.to_owned()))),
+            Err(e) => {
+                Err(to_content(e, || content::Error::ReferenceNotFound(reference.to_owned())))
+            }
         }
     }
 
@@ -170,7 +177,9 @@ impl Target for BlockingRepository {
                     return Ok(true);
                 }
                 match repository.mounts_from() {
-                    Some(from) if !descriptor.media_type.is_document() && from != repository.name() => {
+                    Some(from)
+                        if !descriptor.media_type.is_document() && from != repository.name() =>
+                    {
                         repository.mount(from, &descriptor.digest).await
                     }
                     _ => Ok(false),
@@ -203,13 +212,12 @@ impl Target for BlockingRepository {
                 .map_err(|e| content::Error::Backend(Box::new(e)));
         }
         let mut reader = SyncRead(content);
-        self.handle
-            .block_on(self.repository.push_blob(descriptor, &mut reader))
-            .map(drop)
-            .map_err(|e| match e {
+        self.handle.block_on(self.repository.push_blob(descriptor, &mut reader)).map(drop).map_err(
+            |e| match e {
                 Error::Io(io) => content::Error::from_read(&descriptor.digest, io),
                 other => to_content(other, || content::Error::NotFound(descriptor.digest.clone())),
-            })
+            },
+        )
     }
 
     fn tag(&self, descriptor: &Descriptor, reference: &str) -> Result<(), content::Error> {

@@ -192,12 +192,19 @@ impl Client {
         self.list(registry, "registry:catalog:*", pager).await
     }
 
-    async fn list(&self, registry: &Registry, scope: &str, mut pager: Pager) -> Result<Vec<String>, Error> {
+    async fn list(
+        &self,
+        registry: &Registry,
+        scope: &str,
+        mut pager: Pager,
+    ) -> Result<Vec<String>, Error> {
         while let Some(page) = pager.poll() {
             let Want::Body(limit) = page.want else { continue };
             let response = self.send(registry, scope, &page.request, &[StatusCode::OK]).await?;
             let parts = parts_of(&response);
-            let bytes = read_small(response, limit).await.map_err(|e| Error::transport(&page.request, e))?;
+            let bytes = read_small(response, limit)
+                .await
+                .map_err(|e| Error::transport(&page.request, e))?;
             pager.handle_response(&parts, &bytes)?;
         }
         Ok(pager.into_items())
@@ -233,9 +240,9 @@ impl Client {
                     continue;
                 }
             };
-            let body = payload
-                .body(outgoing.request.body())
-                .ok_or_else(|| Error::transport(&outgoing.request, "a blob range the driver does not hold"))?;
+            let body = payload.body(outgoing.request.body()).ok_or_else(|| {
+                Error::transport(&outgoing.request, "a blob range the driver does not hold")
+            })?;
             let sent = self
                 .inner
                 .http
@@ -257,7 +264,12 @@ impl Client {
             match outgoing.want {
                 Want::Body(limit) => match read_small(response, limit).await {
                     Ok(bytes) => {
-                        exchange.handle_response(&mut self.auth(), &parts, Some(&bytes), Instant::now())?;
+                        exchange.handle_response(
+                            &mut self.auth(),
+                            &parts,
+                            Some(&bytes),
+                            Instant::now(),
+                        )?;
                     }
                     Err(e) => {
                         if exchange.handle_failure(Instant::now()) == Failure::Retry {
@@ -287,7 +299,8 @@ impl Client {
         request: &http::Request<Body>,
         ok: &[StatusCode],
     ) -> Result<reqwest::Response, Error> {
-        let response = self.exchange(registry, scope, request, Replay::Idempotent, &Payload::none()).await?;
+        let response =
+            self.exchange(registry, scope, request, Replay::Idempotent, &Payload::none()).await?;
         self.expect(request, response, ok).await
     }
 
@@ -302,7 +315,8 @@ impl Client {
             return Ok(response);
         }
         let parts = parts_of(&response);
-        let bytes = read_small(response, self.inner.options.max_small_body).await.unwrap_or_default();
+        let bytes =
+            read_small(response, self.inner.options.max_small_body).await.unwrap_or_default();
         Err(Error::from_answer(request, &parts, &bytes))
     }
 }
@@ -371,9 +385,19 @@ impl Repository {
         if push { &self.push_scope } else { &self.pull_scope }
     }
 
-    async fn send_any(&self, request: &http::Request<Body>, push: bool) -> Result<reqwest::Response, Error> {
+    async fn send_any(
+        &self,
+        request: &http::Request<Body>,
+        push: bool,
+    ) -> Result<reqwest::Response, Error> {
         self.client
-            .exchange(&self.registry, self.scope(push), request, Replay::Idempotent, &Payload::none())
+            .exchange(
+                &self.registry,
+                self.scope(push),
+                request,
+                Replay::Idempotent,
+                &Payload::none(),
+            )
             .await
     }
 
@@ -420,8 +444,13 @@ impl Repository {
         media_type: &MediaType,
         bytes: &[u8],
     ) -> Result<Option<String>, Error> {
-        let request =
-            endpoint::put_manifest(&self.registry, &self.name, tag_or_digest, media_type, bytes.to_vec())?;
+        let request = endpoint::put_manifest(
+            &self.registry,
+            &self.name,
+            tag_or_digest,
+            media_type,
+            bytes.to_vec(),
+        )?;
         let response = self.send_any(&request, true).await?;
         let response = self.client.expect(&request, response, &[StatusCode::CREATED]).await?;
         Ok(response.headers().get("OCI-Subject").and_then(|v| v.to_str().ok()).map(str::to_owned))
@@ -433,7 +462,11 @@ impl Repository {
     /// [`Error`] for answers other than 200 and 404.
     pub async fn exists(&self, descriptor: &Descriptor) -> Result<bool, Error> {
         let request = if descriptor.media_type.is_document() {
-            endpoint::get_manifest(&self.registry, &self.reference(descriptor.digest.as_str())?, true)?
+            endpoint::get_manifest(
+                &self.registry,
+                &self.reference(descriptor.digest.as_str())?,
+                true,
+            )?
         } else {
             endpoint::get_blob(&self.registry, &self.name, &descriptor.digest, true, None)?
         };
@@ -522,7 +555,10 @@ impl Repository {
     pub async fn delete(&self, what: Deletion<'_>) -> Result<(), Error> {
         let request = endpoint::delete(&self.registry, &self.name, what)?;
         let response = self.send_any(&request, true).await?;
-        self.client.expect(&request, response, &[StatusCode::ACCEPTED, StatusCode::OK]).await.map(drop)
+        self.client
+            .expect(&request, response, &[StatusCode::ACCEPTED, StatusCode::OK])
+            .await
+            .map(drop)
     }
 
     /// The manifests that refer to `subject` (end-12), optionally of one artifact type;
@@ -548,8 +584,8 @@ impl Repository {
             let bytes = read_small(response, self.client.options().max_manifest_size)
                 .await
                 .map_err(|e| Error::transport(&request, e))?;
-            let (manifests, filtered) =
-                endpoint::parse_referrers(&parts, &bytes).map_err(|e| Error::response(&request, e))?;
+            let (manifests, filtered) = endpoint::parse_referrers(&parts, &bytes)
+                .map_err(|e| Error::response(&request, e))?;
             if filtered {
                 return Ok(manifests);
             }
@@ -575,20 +611,27 @@ impl Repository {
     /// Pushes a manifest or index given as bytes under its digest, and maintains the
     /// referrers fallback tag of its subject when the registry does not.
     async fn push_document(&self, descriptor: &Descriptor, bytes: &[u8]) -> Result<(), Error> {
-        let subject = self.put_manifest(descriptor.digest.as_str(), &descriptor.media_type, bytes).await?;
+        let subject =
+            self.put_manifest(descriptor.digest.as_str(), &descriptor.media_type, bytes).await?;
         if subject.is_none()
             && let Ok(document) = Document::parse(&descriptor.media_type, bytes)
             && let Some(s) = document.subject()
         {
             let referrer = content::referrer_descriptor(descriptor, &document);
-            let mut index =
-                self.fallback_referrers(&s.digest).await?.unwrap_or_else(|| ImageIndex::new(Vec::new()));
+            let mut index = self
+                .fallback_referrers(&s.digest)
+                .await?
+                .unwrap_or_else(|| ImageIndex::new(Vec::new()));
             if !index.manifests.iter().any(|d| d.digest == referrer.digest) {
                 index.manifests.push(referrer);
                 let bytes = oci_image::json::to_vec(&index)
                     .map_err(|source| Error::Json { what: "referrers index".into(), source })?;
-                self.put_manifest(&endpoint::referrers_fallback_tag(&s.digest), &MediaType::ImageIndex, &bytes)
-                    .await?;
+                self.put_manifest(
+                    &endpoint::referrers_fallback_tag(&s.digest),
+                    &MediaType::ImageIndex,
+                    &bytes,
+                )
+                .await?;
             }
         }
         Ok(())
@@ -615,7 +658,9 @@ where
     T: Target + Send + Sync + 'static,
 {
     let (source_ref, target_ref) = (source_ref.to_owned(), target_ref.to_owned());
-    tokio::task::spawn_blocking(move || content::copy(&source, &source_ref, &target, &target_ref, &options))
-        .await
-        .map_err(|e| content::Error::Backend(Box::new(e)))?
+    tokio::task::spawn_blocking(move || {
+        content::copy(&source, &source_ref, &target, &target_ref, &options)
+    })
+    .await
+    .map_err(|e| content::Error::Backend(Box::new(e)))?
 }

@@ -11,9 +11,9 @@ use oci_image::Descriptor;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::{Client, Payload, Repository, parts_of, read_small};
+use crate::Error;
 use crate::endpoint::{self, Registry};
 use crate::proto::{BlobDownload, BlobUpload, DownloadStep, UploadOutcome, UploadStep};
-use crate::Error;
 
 struct DownloadState {
     client: Client,
@@ -30,7 +30,8 @@ impl DownloadState {
             match self.machine.poll(Instant::now())? {
                 DownloadStep::Send(request) => {
                     let ok = [StatusCode::OK, StatusCode::PARTIAL_CONTENT];
-                    let response = self.client.send(&self.registry, &self.scope, &request, &ok).await?;
+                    let response =
+                        self.client.send(&self.registry, &self.scope, &request, &ok).await?;
                     self.machine.handle_head(&parts_of(&response))?;
                     self.response = Some(response);
                     return Ok(());
@@ -73,7 +74,9 @@ impl DownloadState {
     }
 }
 
-type ChunkFuture = Pin<Box<dyn std::future::Future<Output = (DownloadState, Result<Option<Bytes>, Error>)> + Send>>;
+type ChunkFuture = Pin<
+    Box<dyn std::future::Future<Output = (DownloadState, Result<Option<Bytes>, Error>)> + Send>,
+>;
 
 /// A blob's bytes as they arrive, verified: a [`Stream`] of chunks whose last item is
 /// an error if the blob does not match its descriptor (size or digest). Resumes with
@@ -92,7 +95,11 @@ impl std::fmt::Debug for BlobStream {
 impl BlobStream {
     /// Opens the download (the first request is sent here, so that a missing blob is
     /// reported at once).
-    pub(crate) async fn open(repository: &Repository, descriptor: &Descriptor, verify: bool) -> Result<Self, Error> {
+    pub(crate) async fn open(
+        repository: &Repository,
+        descriptor: &Descriptor,
+        verify: bool,
+    ) -> Result<Self, Error> {
         let client = repository.client.clone();
         let machine = BlobDownload::new(
             &repository.registry,

@@ -178,7 +178,8 @@ impl Client {
             let response =
                 self.send(registry, scope, &page.request, Replay::Idempotent, &[StatusCode::OK])?;
             let (parts, body) = response.into_parts();
-            let bytes = read_small(body, limit).map_err(|e| ClientError::transport(&page.request, e))?;
+            let bytes =
+                read_small(body, limit).map_err(|e| ClientError::transport(&page.request, e))?;
             pager.handle_response(&parts, &bytes)?;
         }
         Ok(pager.into_items())
@@ -230,9 +231,12 @@ impl Client {
             let (parts, body) = response.into_parts();
             let disposition = match outgoing.want {
                 Want::Body(limit) => match read_small(body, limit) {
-                    Ok(bytes) => {
-                        exchange.handle_response(&mut self.auth(), &parts, Some(&bytes), Instant::now())?
-                    }
+                    Ok(bytes) => exchange.handle_response(
+                        &mut self.auth(),
+                        &parts,
+                        Some(&bytes),
+                        Instant::now(),
+                    )?,
                     Err(e) => {
                         if exchange.handle_failure(Instant::now()) == Failure::Retry {
                             continue;
@@ -240,7 +244,12 @@ impl Client {
                         return Err(ClientError::transport(&outgoing.request, e));
                     }
                 },
-                _ => match exchange.handle_response(&mut self.auth(), &parts, None, Instant::now())? {
+                _ => match exchange.handle_response(
+                    &mut self.auth(),
+                    &parts,
+                    None,
+                    Instant::now(),
+                )? {
                     Disposition::Deliver => return Ok(Response::from_parts(parts, body)),
                     _ => {
                         drain(body);
@@ -267,7 +276,11 @@ impl Client {
         self.expect(request, response, ok)
     }
 
-    fn run(&self, request: &http::Request<Body>, payload: Payload<'_>) -> Result<Response, ureq::Error> {
+    fn run(
+        &self,
+        request: &http::Request<Body>,
+        payload: Payload<'_>,
+    ) -> Result<Response, ureq::Error> {
         let mut builder =
             http::Request::builder().method(request.method().clone()).uri(request.uri().clone());
         if let Some(h) = builder.headers_mut() {

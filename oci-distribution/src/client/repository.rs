@@ -85,7 +85,13 @@ impl Repository {
         push: bool,
     ) -> Result<super::Response, ClientError> {
         let scope = if push { &self.push_scope } else { &self.pull_scope };
-        self.client.exchange(&self.registry, scope, request, Replay::Idempotent, super::Payload::NONE)
+        self.client.exchange(
+            &self.registry,
+            scope,
+            request,
+            Replay::Idempotent,
+            super::Payload::NONE,
+        )
     }
 
     fn reference(&self, tag_or_digest: &str) -> Result<Reference, ClientError> {
@@ -440,13 +446,13 @@ impl Target for Repository {
             std::time::Instant::now(),
         )
         .map_err(backend)?;
-        upload(&self.client, &self.registry, &self.push_scope, machine, content)
-            .map(drop)
-            .map_err(|e| match e {
+        upload(&self.client, &self.registry, &self.push_scope, machine, content).map(drop).map_err(
+            |e| match e {
                 ClientError::Io(io) => content::Error::from_read(&descriptor.digest, io),
                 ClientError::Verify { digest, source } => content::Error::Verify { digest, source },
                 other => backend(other),
-            })
+            },
+        )
     }
 
     fn tag(&self, descriptor: &Descriptor, reference: &str) -> Result<(), content::Error> {

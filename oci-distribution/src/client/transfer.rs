@@ -52,8 +52,13 @@ impl Download {
             match self.machine.poll(Instant::now())? {
                 DownloadStep::Send(request) => {
                     let ok = [StatusCode::OK, StatusCode::PARTIAL_CONTENT];
-                    let response =
-                        self.client.send(&self.registry, &self.scope, &request, Replay::Idempotent, &ok)?;
+                    let response = self.client.send(
+                        &self.registry,
+                        &self.scope,
+                        &request,
+                        Replay::Idempotent,
+                        &ok,
+                    )?;
                     let (parts, body) = response.into_parts();
                     self.machine.handle_head(&parts)?;
                     self.body = Some(body.into_reader());
@@ -171,7 +176,9 @@ pub(crate) fn upload(
                         };
                         machine.handle_response(&request, &parts, &bytes, Instant::now());
                     }
-                    Err(e @ ClientError::Transport { .. }) => machine.handle_failure(e, Instant::now()),
+                    Err(e @ ClientError::Transport { .. }) => {
+                        machine.handle_failure(e, Instant::now())
+                    }
                     Err(e) => machine.abort(e),
                 }
             }

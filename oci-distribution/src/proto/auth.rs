@@ -178,19 +178,30 @@ impl Auth {
                     self.tokens.remove(&key);
                 }
                 Some(token) if token.header == *sent => {
-                    return Err(fail(AuthFailure::Refused, "the registry refused the token".into()));
+                    return Err(fail(
+                        AuthFailure::Refused,
+                        "the registry refused the token".into(),
+                    ));
                 }
                 _ if self.basic.contains(registry) => {
-                    return Err(fail(AuthFailure::Refused, "the registry refused the credentials".into()));
+                    return Err(fail(
+                        AuthFailure::Refused,
+                        "the registry refused the credentials".into(),
+                    ));
                 }
                 _ => {}
             }
         }
         if challenges.is_empty() {
-            return Err(fail(AuthFailure::NoChallenge, "401 without a WWW-Authenticate challenge".into()));
+            return Err(fail(
+                AuthFailure::NoChallenge,
+                "401 without a WWW-Authenticate challenge".into(),
+            ));
         }
         if let Some(bearer) = challenges.iter().find(|c| c.scheme == Scheme::Bearer) {
-            let request = self.token_request(registry, scope, bearer).map_err(|(kind, reason)| fail(kind, reason))?;
+            let request = self
+                .token_request(registry, scope, bearer)
+                .map_err(|(kind, reason)| fail(kind, reason))?;
             return Ok(Some(TokenFetch { key, request }));
         }
         if challenges.iter().any(|c| c.scheme == Scheme::Basic) {
@@ -203,7 +214,10 @@ impl Auth {
             self.basic.insert(registry.clone());
             return Ok(None);
         }
-        Err(fail(AuthFailure::UnsupportedScheme, "no supported authentication scheme offered".into()))
+        Err(fail(
+            AuthFailure::UnsupportedScheme,
+            "no supported authentication scheme offered".into(),
+        ))
     }
 
     /// The token request for `scope` (merged with the scope the challenge names).
@@ -263,23 +277,40 @@ impl Auth {
             kind,
             reason,
         };
-        if parts.status == http::StatusCode::UNAUTHORIZED || parts.status == http::StatusCode::FORBIDDEN {
-            let kind = if self.credentials_for(registry).is_some() { AuthFailure::Refused } else { AuthFailure::NoCredentials };
+        if parts.status == http::StatusCode::UNAUTHORIZED
+            || parts.status == http::StatusCode::FORBIDDEN
+        {
+            let kind = if self.credentials_for(registry).is_some() {
+                AuthFailure::Refused
+            } else {
+                AuthFailure::NoCredentials
+            };
             let reason = match kind {
-                AuthFailure::Refused => format!("the token service refused the credentials ({})", parts.status),
-                _ => format!("the token service wants credentials and none were given ({})", parts.status),
+                AuthFailure::Refused => {
+                    format!("the token service refused the credentials ({})", parts.status)
+                }
+                _ => format!(
+                    "the token service wants credentials and none were given ({})",
+                    parts.status
+                ),
             };
             return Err(fail(kind, reason));
         }
         if !parts.status.is_success() {
-            return Err(fail(AuthFailure::TokenService, format!("the token service answered {}", parts.status)));
+            return Err(fail(
+                AuthFailure::TokenService,
+                format!("the token service answered {}", parts.status),
+            ));
         }
-        let token: TokenResponse = serde_json::from_slice(body)
-            .map_err(|e| fail(AuthFailure::MalformedToken, format!("malformed token response: {e}")))?;
+        let token: TokenResponse = serde_json::from_slice(body).map_err(|e| {
+            fail(AuthFailure::MalformedToken, format!("malformed token response: {e}"))
+        })?;
         let header = token
             .bearer()
             .and_then(|t| HeaderValue::from_str(&format!("Bearer {t}")).ok())
-            .ok_or_else(|| fail(AuthFailure::MalformedToken, "the token response holds no usable token".into()))?;
+            .ok_or_else(|| {
+                fail(AuthFailure::MalformedToken, "the token response holds no usable token".into())
+            })?;
         // Renew a little before the registry would refuse it.
         let lifetime = Duration::from_secs(token.lifetime().saturating_sub(5).max(1));
         self.tokens.insert(fetch.key, Token { header, expires: now + lifetime, accepted: false });
@@ -310,7 +341,8 @@ mod tests {
         let basic = [Challenge { scheme: Scheme::Basic, params: Default::default() }];
         assert!(auth.challenge(&reg, "s", &basic, None).unwrap().is_none());
         let now = Instant::now();
-        let at = |auth: &mut Auth, uri: &str| auth.authorization(&reg, "s", &uri.parse().unwrap(), now);
+        let at =
+            |auth: &mut Auth, uri: &str| auth.authorization(&reg, "s", &uri.parse().unwrap(), now);
         assert!(at(&mut auth, "https://reg.example/v2/").is_some());
         assert!(at(&mut auth, "https://REG.example:443/v2/a/blobs/uploads/1").is_some());
         for elsewhere in [
@@ -335,23 +367,45 @@ mod tests {
         let challenge = Challenge::parse_all(
             r#"Bearer realm="https://auth.example/token",service="reg",scope="repository:a:pull""#,
         );
-        let fetch = auth.challenge(&reg, "repository:b:pull,push", &challenge, None).unwrap().unwrap();
+        let fetch =
+            auth.challenge(&reg, "repository:b:pull,push", &challenge, None).unwrap().unwrap();
         let uri = fetch.request.uri().to_string();
-        assert_eq!(uri, "https://auth.example/token?service=reg&scope=repository%3Ab%3Apull%2Cpush&scope=repository%3Aa%3Apull");
-        assert!(fetch.request.headers().contains_key(AUTHORIZATION), "HTTPS realm gets the credentials");
+        assert_eq!(
+            uri,
+            "https://auth.example/token?service=reg&scope=repository%3Ab%3Apull%2Cpush&scope=repository%3Aa%3Apull"
+        );
+        assert!(
+            fetch.request.headers().contains_key(AUTHORIZATION),
+            "HTTPS realm gets the credentials"
+        );
         let now = Instant::now();
         auth.token_response(fetch, &parts(200), br#"{"token":"t1","expires_in":60}"#, now).unwrap();
         let target: http::Uri = "https://reg.example/v2/b/blobs/x".parse().unwrap();
         let sent = auth.authorization(&reg, "repository:b:pull,push", &target, now).unwrap();
         assert_eq!(sent, "Bearer t1");
-        assert!(auth.authorization(&reg, "repository:c:pull", &target, now).is_none(), "another scope");
-        assert!(auth.authorization(&reg, "repository:b:pull,push", &target, now + Duration::from_secs(56)).is_none(), "expired");
+        assert!(
+            auth.authorization(&reg, "repository:c:pull", &target, now).is_none(),
+            "another scope"
+        );
+        assert!(
+            auth.authorization(
+                &reg,
+                "repository:b:pull,push",
+                &target,
+                now + Duration::from_secs(56)
+            )
+            .is_none(),
+            "expired"
+        );
 
         // A fresh token refused is an error; one accepted before is renewed.
         let fetch = auth.challenge(&reg, "s", &challenge, None).unwrap().unwrap();
         auth.token_response(fetch, &parts(200), br#"{"access_token":"t2"}"#, now).unwrap();
         let t2 = auth.authorization(&reg, "s", &target, now).unwrap();
-        assert_eq!(auth.challenge(&reg, "s", &challenge, Some(&t2)).unwrap_err().auth_failure(), Some(AuthFailure::Refused));
+        assert_eq!(
+            auth.challenge(&reg, "s", &challenge, Some(&t2)).unwrap_err().auth_failure(),
+            Some(AuthFailure::Refused)
+        );
         auth.accepted(&reg, "s", &t2);
         assert!(auth.challenge(&reg, "s", &challenge, Some(&t2)).unwrap().is_some());
         assert!(auth.authorization(&reg, "s", &target, now).is_none(), "the old token is gone");
@@ -369,7 +423,10 @@ mod tests {
         assert!(!fetch.request.headers().contains_key(AUTHORIZATION));
         // A plain-HTTP registry (loopback) may use a plain-HTTP realm.
         let mut local = Auth::with_credentials(creds());
-        let fetch = local.challenge(&origin("http://127.0.0.1:5000/"), "", &challenge, None).unwrap().unwrap();
+        let fetch = local
+            .challenge(&origin("http://127.0.0.1:5000/"), "", &challenge, None)
+            .unwrap()
+            .unwrap();
         assert!(fetch.request.headers().contains_key(AUTHORIZATION));
     }
 
@@ -386,9 +443,18 @@ mod tests {
         let e = auth.token_response(fetch, &parts(200), b"{}", Instant::now()).unwrap_err();
         assert_eq!(e.auth_failure(), Some(AuthFailure::MalformedToken));
         let bad = Challenge::parse_all(r#"Bearer realm="file:///etc/passwd""#);
-        assert_eq!(auth.challenge(&reg, "", &bad, None).unwrap_err().auth_failure(), Some(AuthFailure::InvalidRealm));
-        assert_eq!(auth.challenge(&reg, "", &[], None).unwrap_err().auth_failure(), Some(AuthFailure::NoChallenge));
+        assert_eq!(
+            auth.challenge(&reg, "", &bad, None).unwrap_err().auth_failure(),
+            Some(AuthFailure::InvalidRealm)
+        );
+        assert_eq!(
+            auth.challenge(&reg, "", &[], None).unwrap_err().auth_failure(),
+            Some(AuthFailure::NoChallenge)
+        );
         let other = Challenge::parse_all(r#"Negotiate abc"#);
-        assert_eq!(auth.challenge(&reg, "", &other, None).unwrap_err().auth_failure(), Some(AuthFailure::UnsupportedScheme));
+        assert_eq!(
+            auth.challenge(&reg, "", &other, None).unwrap_err().auth_failure(),
+            Some(AuthFailure::UnsupportedScheme)
+        );
     }
 }

@@ -155,12 +155,10 @@ impl BlobDownload {
     /// [`ResponseError::Status`] for a status that is not 200 or 206, or a 206 that starts
     /// elsewhere than asked.
     pub fn handle_head(&mut self, parts: &http::response::Parts) -> Result<(), Error> {
-        let refuse = |status| {
-            Error::Response {
-                method: http::Method::GET,
-                url: format!("/v2/{}/blobs/{}", self.repository, self.descriptor.digest),
-                source: ResponseError::Status { status, body: Default::default() },
-            }
+        let refuse = |status| Error::Response {
+            method: http::Method::GET,
+            url: format!("/v2/{}/blobs/{}", self.repository, self.descriptor.digest),
+            source: ResponseError::Status { status, body: Default::default() },
         };
         self.skip = match parts.status {
             StatusCode::OK => self.offset,
@@ -192,7 +190,11 @@ impl BlobDownload {
         if self.offset + new.len() as u64 > size {
             self.hasher = None;
             self.verify = true;
-            return Err(self.verify_error(VerifyError::Size { expected: size, actual: size, longer: true }));
+            return Err(self.verify_error(VerifyError::Size {
+                expected: size,
+                actual: size,
+                longer: true,
+            }));
         }
         if let Some(hasher) = self.hasher.as_mut() {
             hasher.update(new);
@@ -262,7 +264,11 @@ impl BlobDownload {
             }
             None => Err(Error::Io(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,
-                format!("{cause} (gave up after {} attempts at byte {})", self.backoff.failures() + 1, self.offset),
+                format!(
+                    "{cause} (gave up after {} attempts at byte {})",
+                    self.backoff.failures() + 1,
+                    self.offset
+                ),
             ))),
         }
     }
@@ -294,7 +300,8 @@ mod tests {
     fn setup(blob: &[u8], retries: u32) -> BlobDownload {
         let registry = Registry::of(&"127.0.0.1:5000/a".parse().unwrap(), true);
         let d = Descriptor::for_bytes(MediaType::ImageLayerGzip, blob);
-        let policy = RetryPolicy::new(retries, Duration::from_millis(10), Duration::from_millis(10));
+        let policy =
+            RetryPolicy::new(retries, Duration::from_millis(10), Duration::from_millis(10));
         BlobDownload::new(&registry, "a", &d, policy, Instant::now()).unwrap()
     }
 
@@ -343,12 +350,18 @@ mod tests {
         send(&mut d, now);
         d.handle_head(&head(200, None)).unwrap();
         d.handle_data(b"0123456780").unwrap();
-        assert!(matches!(d.handle_end(now), Err(Error::Verify { source: VerifyError::Digest(_), .. })));
+        assert!(matches!(
+            d.handle_end(now),
+            Err(Error::Verify { source: VerifyError::Digest(_), .. })
+        ));
 
         let mut d = setup(blob, 3);
         send(&mut d, now);
         d.handle_head(&head(200, None)).unwrap();
-        assert!(matches!(d.handle_data(b"0123456789X"), Err(Error::Verify { source: VerifyError::Size { .. }, .. })));
+        assert!(matches!(
+            d.handle_data(b"0123456789X"),
+            Err(Error::Verify { source: VerifyError::Size { .. }, .. })
+        ));
     }
 
     #[test]
@@ -358,7 +371,11 @@ mod tests {
         let mut d = setup(&blob, 2);
         for i in 0..10 {
             send(&mut d, now);
-            d.handle_head(&head(if i == 0 { 200 } else { 206 }, Some(&format!("bytes {}-99/100", i * 10)))).unwrap();
+            d.handle_head(&head(
+                if i == 0 { 200 } else { 206 },
+                Some(&format!("bytes {}-99/100", i * 10)),
+            ))
+            .unwrap();
             d.handle_data(&blob[..10]).unwrap();
             if i < 9 {
                 d.handle_failure(now, "reset".into()).unwrap(); // progress each time

@@ -132,11 +132,7 @@ impl Error {
     }
 
     pub(crate) fn response<B>(request: &http::Request<B>, source: ResponseError) -> Self {
-        Self::Response {
-            method: request.method().clone(),
-            url: request.uri().to_string(),
-            source,
-        }
+        Self::Response { method: request.method().clone(), url: request.uri().to_string(), source }
     }
 
     pub(crate) fn transport<B>(

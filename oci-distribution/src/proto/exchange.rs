@@ -250,28 +250,73 @@ mod tests {
         let mut auth = Auth::with_credentials(Some(Credentials::new("u", "p")));
         let r = registry();
         let scope = "repository:a:pull";
-        let mut ex = Exchange::new(&r, scope, endpoint::api_version(&r).unwrap(), Replay::Idempotent, policy(), now);
+        let mut ex = Exchange::new(
+            &r,
+            scope,
+            endpoint::api_version(&r).unwrap(),
+            Replay::Idempotent,
+            policy(),
+            now,
+        );
         let first = send(ex.poll(&mut auth, now));
         assert!(!first.request.headers().contains_key(AUTHORIZATION));
         let challenge = r#"Bearer realm="https://auth.example/token",service="reg""#;
-        assert_eq!(ex.handle_response(&mut auth, &answer(401, &[("WWW-Authenticate", challenge)]), None, now).unwrap(), Disposition::Discard);
+        assert_eq!(
+            ex.handle_response(
+                &mut auth,
+                &answer(401, &[("WWW-Authenticate", challenge)]),
+                None,
+                now
+            )
+            .unwrap(),
+            Disposition::Discard
+        );
         let token = send(ex.poll(&mut auth, now));
         assert_eq!(token.want, Want::Body(endpoint::MAX_SMALL_BODY));
-        assert_eq!(token.request.uri(), "https://auth.example/token?service=reg&scope=repository%3Aa%3Apull");
-        assert_eq!(ex.handle_response(&mut auth, &answer(200, &[]), Some(br#"{"token":"abc"}"#), now).unwrap(), Disposition::Discard);
+        assert_eq!(
+            token.request.uri(),
+            "https://auth.example/token?service=reg&scope=repository%3Aa%3Apull"
+        );
+        assert_eq!(
+            ex.handle_response(&mut auth, &answer(200, &[]), Some(br#"{"token":"abc"}"#), now)
+                .unwrap(),
+            Disposition::Discard
+        );
         let again = send(ex.poll(&mut auth, now));
         assert_eq!(again.request.headers()[AUTHORIZATION], "Bearer abc");
-        assert_eq!(ex.handle_response(&mut auth, &answer(200, &[]), None, now).unwrap(), Disposition::Deliver);
+        assert_eq!(
+            ex.handle_response(&mut auth, &answer(200, &[]), None, now).unwrap(),
+            Disposition::Deliver
+        );
 
-        let mut next = Exchange::new(&r, scope, endpoint::api_version(&r).unwrap(), Replay::Idempotent, policy(), now);
+        let mut next = Exchange::new(
+            &r,
+            scope,
+            endpoint::api_version(&r).unwrap(),
+            Replay::Idempotent,
+            policy(),
+            now,
+        );
         assert_eq!(send(next.poll(&mut auth, now)).request.headers()[AUTHORIZATION], "Bearer abc");
         // The token expires early: a 401 renews it once.
-        assert_eq!(next.handle_response(&mut auth, &answer(401, &[("WWW-Authenticate", challenge)]), None, now).unwrap(), Disposition::Discard);
+        assert_eq!(
+            next.handle_response(
+                &mut auth,
+                &answer(401, &[("WWW-Authenticate", challenge)]),
+                None,
+                now
+            )
+            .unwrap(),
+            Disposition::Discard
+        );
         send(next.poll(&mut auth, now));
-        next.handle_response(&mut auth, &answer(200, &[]), Some(br#"{"token":"def"}"#), now).unwrap();
+        next.handle_response(&mut auth, &answer(200, &[]), Some(br#"{"token":"def"}"#), now)
+            .unwrap();
         assert_eq!(send(next.poll(&mut auth, now)).request.headers()[AUTHORIZATION], "Bearer def");
         // Refused again: an error, not a loop.
-        let e = next.handle_response(&mut auth, &answer(401, &[("WWW-Authenticate", challenge)]), None, now).unwrap_err();
+        let e = next
+            .handle_response(&mut auth, &answer(401, &[("WWW-Authenticate", challenge)]), None, now)
+            .unwrap_err();
         assert_eq!(e.auth_failure(), Some(AuthFailure::Refused));
     }
 
@@ -282,23 +327,49 @@ mod tests {
         let mut auth = Auth::new();
         let r = registry();
         let challenge = r#"Bearer realm="https://reg.example/token""#;
-        let mut ex = Exchange::new(&r, "s", endpoint::api_version(&r).unwrap(), Replay::Idempotent, policy(), now);
+        let mut ex = Exchange::new(
+            &r,
+            "s",
+            endpoint::api_version(&r).unwrap(),
+            Replay::Idempotent,
+            policy(),
+            now,
+        );
         send(ex.poll(&mut auth, now));
-        ex.handle_response(&mut auth, &answer(401, &[("WWW-Authenticate", challenge)]), None, now).unwrap();
+        ex.handle_response(&mut auth, &answer(401, &[("WWW-Authenticate", challenge)]), None, now)
+            .unwrap();
         send(ex.poll(&mut auth, now));
         ex.handle_response(&mut auth, &answer(200, &[]), Some(br#"{"token":"t1"}"#), now).unwrap();
         send(ex.poll(&mut auth, now));
-        assert_eq!(ex.handle_response(&mut auth, &answer(200, &[]), None, now).unwrap(), Disposition::Deliver);
+        assert_eq!(
+            ex.handle_response(&mut auth, &answer(200, &[]), None, now).unwrap(),
+            Disposition::Deliver
+        );
 
-        let mut later = Exchange::new(&r, "s", endpoint::api_version(&r).unwrap(), Replay::Idempotent, policy(), now);
+        let mut later = Exchange::new(
+            &r,
+            "s",
+            endpoint::api_version(&r).unwrap(),
+            Replay::Idempotent,
+            policy(),
+            now,
+        );
         send(later.poll(&mut auth, now));
-        assert_eq!(later.handle_response(&mut auth, &answer(403, &[]), None, now).unwrap(), Disposition::Discard);
+        assert_eq!(
+            later.handle_response(&mut auth, &answer(403, &[]), None, now).unwrap(),
+            Disposition::Discard
+        );
         let token = send(later.poll(&mut auth, now));
         assert!(token.request.uri().to_string().starts_with("https://reg.example/token"));
-        later.handle_response(&mut auth, &answer(200, &[]), Some(br#"{"token":"t2"}"#), now).unwrap();
+        later
+            .handle_response(&mut auth, &answer(200, &[]), Some(br#"{"token":"t2"}"#), now)
+            .unwrap();
         assert_eq!(send(later.poll(&mut auth, now)).request.headers()[AUTHORIZATION], "Bearer t2");
         // A 403 to the fresh token is the registry's answer.
-        assert_eq!(later.handle_response(&mut auth, &answer(403, &[]), None, now).unwrap(), Disposition::Deliver);
+        assert_eq!(
+            later.handle_response(&mut auth, &answer(403, &[]), None, now).unwrap(),
+            Disposition::Deliver
+        );
     }
 
     #[test]
@@ -306,9 +377,20 @@ mod tests {
         let now = Instant::now();
         let mut auth = Auth::new();
         let r = registry();
-        let mut ex = Exchange::new(&r, "", endpoint::api_version(&r).unwrap(), Replay::Idempotent, policy(), now);
+        let mut ex = Exchange::new(
+            &r,
+            "",
+            endpoint::api_version(&r).unwrap(),
+            Replay::Idempotent,
+            policy(),
+            now,
+        );
         send(ex.poll(&mut auth, now));
-        assert_eq!(ex.handle_response(&mut auth, &answer(429, &[("Retry-After", "1")]), None, now).unwrap(), Disposition::Discard);
+        assert_eq!(
+            ex.handle_response(&mut auth, &answer(429, &[("Retry-After", "1")]), None, now)
+                .unwrap(),
+            Disposition::Discard
+        );
         let ExchangeStep::Wait(wait) = ex.poll(&mut auth, now) else { panic!() };
         assert_eq!(wait, Duration::from_secs(1));
         let later = now + wait;
@@ -317,16 +399,27 @@ mod tests {
         let ExchangeStep::Wait(_) = ex.poll(&mut auth, later) else { panic!() };
         let later = later + Duration::from_secs(1);
         send(ex.poll(&mut auth, later));
-        assert_eq!(ex.handle_response(&mut auth, &answer(503, &[]), None, later).unwrap(), Disposition::Discard);
+        assert_eq!(
+            ex.handle_response(&mut auth, &answer(503, &[]), None, later).unwrap(),
+            Disposition::Discard
+        );
         let later = later + Duration::from_secs(1);
         send(ex.poll(&mut auth, later));
-        assert_eq!(ex.handle_response(&mut auth, &answer(503, &[]), None, later).unwrap(), Disposition::Deliver, "retries spent");
+        assert_eq!(
+            ex.handle_response(&mut auth, &answer(503, &[]), None, later).unwrap(),
+            Disposition::Deliver,
+            "retries spent"
+        );
 
-        let patch = endpoint::upload_chunk(&r, "/up", &oci_image::Digest::sha256(b""), 0, 1).unwrap();
+        let patch =
+            endpoint::upload_chunk(&r, "/up", &oci_image::Digest::sha256(b""), 0, 1).unwrap();
         let mut never = Exchange::new(&r, "", patch, Replay::Never, policy(), now);
         send(never.poll(&mut auth, now));
         assert_eq!(never.handle_failure(now), Failure::GiveUp);
-        assert_eq!(never.handle_response(&mut auth, &answer(500, &[]), None, now).unwrap(), Disposition::Deliver);
+        assert_eq!(
+            never.handle_response(&mut auth, &answer(500, &[]), None, now).unwrap(),
+            Disposition::Deliver
+        );
     }
 
     #[test]
@@ -335,14 +428,36 @@ mod tests {
         let mut auth = Auth::with_credentials(Some(Credentials::new("u", "p")));
         let r = registry();
         // The registry wants Basic.
-        let mut ex = Exchange::new(&r, "", endpoint::api_version(&r).unwrap(), Replay::Idempotent, policy(), now);
+        let mut ex = Exchange::new(
+            &r,
+            "",
+            endpoint::api_version(&r).unwrap(),
+            Replay::Idempotent,
+            policy(),
+            now,
+        );
         send(ex.poll(&mut auth, now));
-        ex.handle_response(&mut auth, &answer(401, &[("WWW-Authenticate", "Basic realm=x")]), None, now).unwrap();
+        ex.handle_response(
+            &mut auth,
+            &answer(401, &[("WWW-Authenticate", "Basic realm=x")]),
+            None,
+            now,
+        )
+        .unwrap();
         assert!(send(ex.poll(&mut auth, now)).request.headers().contains_key(AUTHORIZATION));
         // An upload location on another host gets nothing, and its 401 is not answered.
         let elsewhere = endpoint::upload_status(&r, "https://storage.example/up/1", false).unwrap();
         let mut ex = Exchange::new(&r, "", elsewhere, Replay::Idempotent, policy(), now);
         assert!(!send(ex.poll(&mut auth, now)).request.headers().contains_key(AUTHORIZATION));
-        assert_eq!(ex.handle_response(&mut auth, &answer(401, &[("WWW-Authenticate", "Basic realm=x")]), None, now).unwrap(), Disposition::Deliver);
+        assert_eq!(
+            ex.handle_response(
+                &mut auth,
+                &answer(401, &[("WWW-Authenticate", "Basic realm=x")]),
+                None,
+                now
+            )
+            .unwrap(),
+            Disposition::Deliver
+        );
     }
 }

@@ -56,7 +56,9 @@ pub use error::Error;
 pub use exchange::{Disposition, Exchange, ExchangeStep, Failure};
 pub use pager::{Pager, PagerLimits};
 pub use retry::{Backoff, Replay, RetryPolicy, retryable_status};
-pub use upload::{BlobUpload, MountOutcome, UploadOutcome, UploadStep, mount_outcome, mount_request};
+pub use upload::{
+    BlobUpload, MountOutcome, UploadOutcome, UploadStep, mount_outcome, mount_request,
+};
 
 use crate::endpoint::Body;
 

@@ -19,7 +19,11 @@ pub struct PagerLimits {
 
 impl Default for PagerLimits {
     fn default() -> Self {
-        Self { max_pages: 100_000, max_items: 1_000_000, max_page_bytes: endpoint::MAX_MANIFEST_SIZE }
+        Self {
+            max_pages: 100_000,
+            max_items: 1_000_000,
+            max_page_bytes: endpoint::MAX_MANIFEST_SIZE,
+        }
     }
 }
 
@@ -119,7 +123,9 @@ impl Pager {
     /// The next page to ask for (its whole body wanted), or `None` when the list is
     /// complete.
     pub fn poll(&mut self) -> Option<Outgoing> {
-        self.next.take().map(|request| Outgoing { request, want: Want::Body(self.limits.max_page_bytes) })
+        self.next
+            .take()
+            .map(|request| Outgoing { request, want: Want::Body(self.limits.max_page_bytes) })
     }
 
     fn what(&self) -> &'static str {
@@ -135,15 +141,24 @@ impl Pager {
     /// # Errors
     /// [`Error::Json`] for a page that does not parse, [`Error::ListTooLong`] past the
     /// limits.
-    pub fn handle_response(&mut self, parts: &http::response::Parts, body: &[u8]) -> Result<(), Error> {
+    pub fn handle_response(
+        &mut self,
+        parts: &http::response::Parts,
+        body: &[u8],
+    ) -> Result<(), Error> {
         let what = self.what();
         let too_long = |reason: String| Error::ListTooLong { what, reason };
         if body.len() > self.limits.max_page_bytes {
-            return Err(too_long(format!("a page is larger than {} bytes", self.limits.max_page_bytes)));
+            return Err(too_long(format!(
+                "a page is larger than {} bytes",
+                self.limits.max_page_bytes
+            )));
         }
         let page = match self.kind {
             Kind::Tags(_) => serde_json::from_slice::<endpoint::TagList>(body).map(|t| t.tags),
-            Kind::Catalog => serde_json::from_slice::<endpoint::Catalog>(body).map(|c| c.repositories),
+            Kind::Catalog => {
+                serde_json::from_slice::<endpoint::Catalog>(body).map(|c| c.repositories)
+            }
         }
         .map_err(|source| Error::Json { what: what.to_owned(), source })?;
         self.pages += 1;
@@ -171,7 +186,9 @@ impl Pager {
                 Some(endpoint::follow_link(&self.registry, &link)?)
             }
             (None, Some(last)) if full => Some(match &self.kind {
-                Kind::Tags(repository) => endpoint::list_tags(&self.registry, repository, self.n, Some(&last))?,
+                Kind::Tags(repository) => {
+                    endpoint::list_tags(&self.registry, repository, self.n, Some(&last))?
+                }
                 Kind::Catalog => endpoint::catalog(&self.registry, self.n, Some(&last))?,
             }),
             _ => None,
@@ -210,7 +227,10 @@ mod tests {
         let mut p = Pager::tags(&registry(), "a", Some(2), PagerLimits::default()).unwrap();
         p.poll().unwrap();
         p.handle_response(&page(None), br#"{"name":"a","tags":["a","b"]}"#).unwrap();
-        assert_eq!(p.poll().unwrap().request.uri(), "http://127.0.0.1:5000/v2/a/tags/list?n=2&last=b");
+        assert_eq!(
+            p.poll().unwrap().request.uri(),
+            "http://127.0.0.1:5000/v2/a/tags/list?n=2&last=b"
+        );
         p.handle_response(&page(None), br#"{"name":"a","tags":["c"]}"#).unwrap();
         assert!(p.poll().is_none());
         assert_eq!(p.into_items(), ["a", "b", "c"]);
@@ -240,7 +260,9 @@ mod tests {
             let Some(_) = p.poll() else { panic!("an endless list ended") };
             i += 1;
             let body = format!(r#"{{"name":"a","tags":["t{i}"]}}"#);
-            if let Err(e) = p.handle_response(&page(Some(&format!("/v2/a/tags/list?p={i}"))), body.as_bytes()) {
+            if let Err(e) =
+                p.handle_response(&page(Some(&format!("/v2/a/tags/list?p={i}"))), body.as_bytes())
+            {
                 break e;
             }
         };
@@ -250,6 +272,9 @@ mod tests {
         p.poll().unwrap();
         let big: Vec<String> = (0..2000).map(|i| format!("\"{i}\"")).collect();
         let body = format!(r#"{{"name":"a","tags":[{}]}}"#, big.join(","));
-        assert!(matches!(p.handle_response(&page(None), body.as_bytes()), Err(Error::ListTooLong { .. })));
+        assert!(matches!(
+            p.handle_response(&page(None), body.as_bytes()),
+            Err(Error::ListTooLong { .. })
+        ));
     }
 }

@@ -178,8 +178,15 @@ mod tests {
             .budget(Duration::from_secs(5));
         let mut b = Backoff::new(policy, now, 1);
         assert_eq!(b.next(now, Some(Duration::from_secs(60))), Some(Duration::from_secs(2)));
-        assert_eq!(b.next(now + Duration::from_secs(4), Some(Duration::from_secs(1))), Some(Duration::from_secs(1)));
-        assert_eq!(b.next(now + Duration::from_secs(4), Some(Duration::from_secs(2))), None, "past the budget");
+        assert_eq!(
+            b.next(now + Duration::from_secs(4), Some(Duration::from_secs(1))),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            b.next(now + Duration::from_secs(4), Some(Duration::from_secs(2))),
+            None,
+            "past the budget"
+        );
         b.reset(now + Duration::from_secs(4));
         assert_eq!(b.failures(), 0);
         assert!(b.next(now + Duration::from_secs(4), None).is_some());

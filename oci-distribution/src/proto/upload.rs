@@ -354,10 +354,9 @@ impl BlobUpload {
                     self.location = Some(location);
                     State::Next
                 }
-                (StatusCode::ACCEPTED, None) => State::Cancel(Box::new(Then::Fail(Error::transport(
-                    request,
-                    "the registry's answer has no Location",
-                )))),
+                (StatusCode::ACCEPTED, None) => State::Cancel(Box::new(Then::Fail(
+                    Error::transport(request, "the registry's answer has no Location"),
+                ))),
                 _ => return self.finish(Err(error())),
             },
             State::Monolithic if status == StatusCode::CREATED => {
@@ -372,7 +371,9 @@ impl BlobUpload {
                 self.backoff.reset(now);
                 State::Next
             }
-            State::Patch if retryable_status(status) || status == StatusCode::RANGE_NOT_SATISFIABLE => {
+            State::Patch
+                if retryable_status(status) || status == StatusCode::RANGE_NOT_SATISFIABLE =>
+            {
                 self.chunk_failed(error(), now)
             }
             State::Patch => State::Cancel(Box::new(Then::Fail(error()))),
@@ -591,7 +592,14 @@ mod tests {
                 _ => answer(201, &[]),
             })
         });
-        assert_eq!(log, ["POST http://127.0.0.1:5000/v2/a/blobs/uploads/", "READ 11", &format!("PUT {UP}u1 [0+10]")]);
+        assert_eq!(
+            log,
+            [
+                "POST http://127.0.0.1:5000/v2/a/blobs/uploads/",
+                "READ 11",
+                &format!("PUT {UP}u1 [0+10]")
+            ]
+        );
         assert_eq!(outcome.unwrap(), UploadOutcome::Uploaded);
     }
 
@@ -646,7 +654,12 @@ mod tests {
                 _ => answer(201, &[]),
             })
         };
-        for (bytes, chunk) in [(&wrong[..], 6), (&wrong[..], 64), (&content[..15], 6), (&[content, &b"!"[..]].concat()[..], 6)] {
+        for (bytes, chunk) in [
+            (&wrong[..], 6),
+            (&wrong[..], 64),
+            (&content[..15], 6),
+            (&[content, &b"!"[..]].concat()[..], 6),
+        ] {
             let (log, outcome) = run(&mut machine(content, chunk, None), bytes, respond);
             assert!(matches!(outcome, Err(Error::Verify { .. })), "{log:?}");
             assert!(log.last().unwrap().starts_with("DELETE"), "{log:?}");
@@ -657,7 +670,8 @@ mod tests {
     #[test]
     fn mounts_and_sessions_opened_instead() {
         let content = b"0123456789";
-        let (log, outcome) = run(&mut machine(content, 64, Some("b")), content, |_| Ok(answer(201, &[])));
+        let (log, outcome) =
+            run(&mut machine(content, 64, Some("b")), content, |_| Ok(answer(201, &[])));
         assert_eq!(log, [format!("POST {UP}?mount=sha256%3A{}&from=b", Digest(content))]);
         assert_eq!(outcome.unwrap(), UploadOutcome::Mounted);
         let (log, outcome) = run(&mut machine(content, 64, Some("b")), content, |r| {

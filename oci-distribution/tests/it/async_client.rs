@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use oci_distribution::ClientOptions;
+use oci_distribution::Error;
 use oci_distribution::async_client::{Client, copy};
 use oci_distribution::auth::Credentials;
 use oci_distribution::endpoint::Deletion;
 use oci_distribution::proto::{AuthFailure, UploadOutcome};
-use oci_distribution::Error;
 use oci_image::content::{self, CopyOptions, MemoryStore, Source, Target};
 use oci_image::{Descriptor, ImageManifest, MediaType};
 
@@ -25,15 +25,23 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// Pushes the image tagged `multi` in `source` to `HOST/PATH:v1` with the async driver,
 /// pulls it back into a new store, and returns that store.
-pub(crate) fn push_pull(host: &str, path: &str, source: &Arc<MemoryStore>, root: &Descriptor) -> Arc<MemoryStore> {
+pub(crate) fn push_pull(
+    host: &str,
+    path: &str,
+    source: &Arc<MemoryStore>,
+    root: &Descriptor,
+) -> Arc<MemoryStore> {
     runtime().block_on(async {
         let client = Client::new(options()).unwrap();
         let remote = client.repository(&reference(host, &format!("{path}:v1")));
-        let pushed =
-            copy(source.clone(), "multi", remote.blocking(), "v1", CopyOptions::default()).await.unwrap();
+        let pushed = copy(source.clone(), "multi", remote.blocking(), "v1", CopyOptions::default())
+            .await
+            .unwrap();
         assert_eq!(&pushed, root);
         let back = Arc::new(MemoryStore::new());
-        let pulled = copy(remote.blocking(), "v1", back.clone(), "v1", CopyOptions::default()).await.unwrap();
+        let pulled = copy(remote.blocking(), "v1", back.clone(), "v1", CopyOptions::default())
+            .await
+            .unwrap();
         assert_eq!(&pulled, root);
         back
     })
@@ -77,7 +85,9 @@ fn every_operation() {
 
         // Tags with pagination, the catalog.
         for tag in ["a", "b", "c"] {
-            app.put_manifest(tag, &root.media_type, &source.get(&root.digest).unwrap()).await.unwrap();
+            app.put_manifest(tag, &root.media_type, &source.get(&root.digest).unwrap())
+                .await
+                .unwrap();
         }
         let mut tags = app.tags(Some(2)).await.unwrap();
         tags.sort();
@@ -85,9 +95,11 @@ fn every_operation() {
 
         // A referrer: pushed with its subject, listed (the fallback tag on this registry).
         let config = source.push_bytes(MediaType::Empty, b"{}").unwrap();
-        let manifests = oci_image::json::from_slice::<oci_image::ImageIndex>(&source.get(&root.digest).unwrap())
-            .unwrap()
-            .manifests;
+        let manifests = oci_image::json::from_slice::<oci_image::ImageIndex>(
+            &source.get(&root.digest).unwrap(),
+        )
+        .unwrap()
+        .manifests;
         let mut sig = ImageManifest::new(config, Vec::new());
         sig.artifact_type = Some(MediaType::from("application/x-test-signature"));
         sig.subject = Some(manifests[0].clone());
@@ -96,13 +108,22 @@ fn every_operation() {
         copy_graph_async(store, sig.clone(), app.blocking()).await;
         let referrers = app.referrers(&manifests[0].digest, None).await.unwrap();
         assert_eq!(referrers.iter().map(|d| &d.digest).collect::<Vec<_>>(), [&sig.digest]);
-        assert!(app.referrers(&manifests[0].digest, Some(&MediaType::from("application/x-other"))).await.unwrap().is_empty());
+        assert!(
+            app.referrers(&manifests[0].digest, Some(&MediaType::from("application/x-other")))
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         // A cross-repository mount: the layer is not uploaded again.
-        let other = client.repository(&reference(&registry.host(), "team/other:v1")).mount_from("team/app");
+        let other =
+            client.repository(&reference(&registry.host(), "team/other:v1")).mount_from("team/app");
         assert_eq!(other.push_blob(&layer, &mut &[][..]).await.unwrap(), UploadOutcome::Mounted);
         assert!(other.exists(&layer).await.unwrap());
-        assert_eq!(client.catalog(app.registry(), Some(1)).await.unwrap(), ["team/app", "team/other"]);
+        assert_eq!(
+            client.catalog(app.registry(), Some(1)).await.unwrap(),
+            ["team/app", "team/other"]
+        );
 
         // Deletes.
         app.delete(Deletion::Manifest(sig.digest.as_str())).await.unwrap();
@@ -112,10 +133,16 @@ fn every_operation() {
 }
 
 /// Copies the graph under `root` from a store to the remote, on the blocking pool.
-async fn copy_graph_async(source: Arc<MemoryStore>, root: Descriptor, target: oci_distribution::async_client::BlockingRepository) {
-    tokio::task::spawn_blocking(move || content::copy_graph(&*source, &target, &root, &CopyOptions::default()).unwrap())
-        .await
-        .unwrap();
+async fn copy_graph_async(
+    source: Arc<MemoryStore>,
+    root: Descriptor,
+    target: oci_distribution::async_client::BlockingRepository,
+) {
+    tokio::task::spawn_blocking(move || {
+        content::copy_graph(&*source, &target, &root, &CopyOptions::default()).unwrap()
+    })
+    .await
+    .unwrap();
 }
 
 #[test]
@@ -135,21 +162,32 @@ fn bearer_tokens_anywhere_the_registry_says() {
         let anonymous = Client::new(options()).unwrap().repository(&path);
         let err = anonymous.resolve("v1").await.unwrap_err();
         assert_eq!(err.auth_failure(), Some(AuthFailure::NoCredentials), "{err:?}");
-        let wrong = Client::new(options().credentials(Some(Credentials::new("bob", "nope")))).unwrap();
+        let wrong =
+            Client::new(options().credentials(Some(Credentials::new("bob", "nope")))).unwrap();
         let err = wrong.repository(&path).resolve("v1").await.unwrap_err();
         assert_eq!(err.auth_failure(), Some(AuthFailure::Refused), "{err:?}");
 
-        let client = Client::new(options().credentials(Some(Credentials::new("bob", "pw")))).unwrap();
+        let client =
+            Client::new(options().credentials(Some(Credentials::new("bob", "pw")))).unwrap();
         let repo = client.repository(&path);
         copy(source.clone(), "multi", repo.blocking(), "v1", CopyOptions::default()).await.unwrap();
         let back = Arc::new(MemoryStore::new());
         copy(repo.blocking(), "v1", back.clone(), "v1", CopyOptions::default()).await.unwrap();
         assert_same(&source, &back, &root);
         // A failure reaches copy's caller as the registry's typed error.
-        let err = copy(anonymous.blocking(), "v1", Arc::new(MemoryStore::new()), "v1", CopyOptions::default())
-            .await
-            .unwrap_err();
-        assert_eq!(Error::of_content(&err).and_then(Error::auth_failure), Some(AuthFailure::NoCredentials));
+        let err = copy(
+            anonymous.blocking(),
+            "v1",
+            Arc::new(MemoryStore::new()),
+            "v1",
+            CopyOptions::default(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            Error::of_content(&err).and_then(Error::auth_failure),
+            Some(AuthFailure::NoCredentials)
+        );
     });
 }
 
@@ -164,7 +202,8 @@ fn corrupt_downloads_end_in_a_clear_error_and_store_nothing() {
     });
     let target = Arc::new(MemoryStore::new());
     let err = runtime().block_on(async {
-        let repo = Client::new(options()).unwrap().repository(&reference(&proxy.host(), "corrupt/app:v1"));
+        let repo =
+            Client::new(options()).unwrap().repository(&reference(&proxy.host(), "corrupt/app:v1"));
         copy(repo.blocking(), "v1", target.clone(), "v1", CopyOptions::default()).await.unwrap_err()
     });
     assert!(matches!(err, content::Error::Verify { .. }), "{err:?}");
@@ -184,12 +223,18 @@ fn a_download_that_never_progresses_gives_up() {
     let bytes = noise(5, 300 << 10);
     let blob = Descriptor::for_bytes(MediaType::ImageLayerGzip, &bytes);
     let proxy = Proxy::start(registry.port, None, |s| {
-        if s.method == "GET" && s.path.contains("/blobs/sha256:") { Fault::Truncate(0) } else { Fault::Pass }
+        if s.method == "GET" && s.path.contains("/blobs/sha256:") {
+            Fault::Truncate(0)
+        } else {
+            Fault::Pass
+        }
     });
     runtime().block_on(async {
-        let direct = Client::new(options()).unwrap().repository(&reference(&registry.host(), "stuck/app"));
+        let direct =
+            Client::new(options()).unwrap().repository(&reference(&registry.host(), "stuck/app"));
         direct.push_blob(&blob, &mut &bytes[..]).await.unwrap();
-        let repo = Client::new(options()).unwrap().repository(&reference(&proxy.host(), "stuck/app"));
+        let repo =
+            Client::new(options()).unwrap().repository(&reference(&proxy.host(), "stuck/app"));
         let started = std::time::Instant::now();
         let mut stream = repo.fetch_blob(&blob).await.unwrap();
         let mut last = None;

@@ -8,8 +8,8 @@ use std::time::Duration;
 use oci_distribution::Reference;
 use oci_distribution::auth::Credentials;
 use oci_distribution::client::{Client, ClientError, ClientOptions};
-use oci_distribution::proto::AuthFailure;
 use oci_distribution::endpoint::Deletion;
+use oci_distribution::proto::AuthFailure;
 use oci_image::content::{self, CopyOptions, MemoryStore, Source, Target, copy, copy_graph};
 use oci_image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest, MediaType};
 
@@ -261,7 +261,11 @@ fn bearer_tokens() {
     assert!(format!("{registry_error}").contains(&proxy.host()), "{registry_error}");
     let wrong = Client::new(options().credentials(Some(creds("bob", "nope")))).repository(&path);
     let err = wrong.resolve("v1").unwrap_err();
-    assert_eq!(ClientError::of_content(&err).and_then(ClientError::auth_failure), Some(AuthFailure::Refused), "{err:?}");
+    assert_eq!(
+        ClientError::of_content(&err).and_then(ClientError::auth_failure),
+        Some(AuthFailure::Refused),
+        "{err:?}"
+    );
 
     let client = Client::new(options().credentials(Some(creds("bob", "pw"))));
     let repo = client.repository(&path);
@@ -345,10 +349,14 @@ fn resumes_chunked_uploads() {
     let patches = std::sync::atomic::AtomicUsize::new(0);
     let puts = std::sync::atomic::AtomicUsize::new(0);
     let faults = survives(move |s| {
-        let count = |c: &std::sync::atomic::AtomicUsize| c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let count = |c: &std::sync::atomic::AtomicUsize| {
+            c.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        };
         match s.method {
             "PATCH" if count(&patches) % 3 == 1 => Fault::Drop,
-            "PUT" if s.path.contains("/blobs/uploads/") && count(&puts) % 2 == 0 => Fault::DropAnswer,
+            "PUT" if s.path.contains("/blobs/uploads/") && count(&puts) % 2 == 0 => {
+                Fault::DropAnswer
+            }
             _ => Fault::Pass,
         }
     });

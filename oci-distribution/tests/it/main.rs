@@ -6,6 +6,8 @@
 mod async_client;
 #[cfg(feature = "client")]
 mod client;
+#[cfg(feature = "async-client")]
+mod corpus;
 mod properties;
 #[cfg(feature = "client")]
 mod proxy;

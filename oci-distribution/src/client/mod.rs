@@ -24,12 +24,12 @@
 //!
 //! # Behaviour
 //!
-//! - Every blob streams (never whole in memory on a pull; at most one chunk per blob in
-//!   flight on a push) and is verified against its descriptor while it streams.
 //! This driver only sends, sleeps and moves bytes: every decision (authentication,
 //! retries, pagination, upload and download sessions) is the protocol core's
 //! ([`crate::proto`]), which the async driver shares.
 //!
+//! - Every blob streams (never whole in memory on a pull; at most one chunk per blob in
+//!   memory on a push) and is verified against its descriptor while it streams.
 //! - 401 answers are met with the challenge they carry: `Basic` with the configured
 //!   credentials, `Bearer` by asking the token service wherever the realm is; tokens are
 //!   cached per scope until they expire, and renewed when a registry refuses one that

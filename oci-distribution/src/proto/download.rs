@@ -13,6 +13,8 @@ use crate::endpoint::{self, Body, Registry, ResponseError};
 /// What a [`BlobDownload`] wants next.
 #[derive(Debug)]
 #[non_exhaustive]
+// A step is made and consumed once per request: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum DownloadStep {
     /// Send this request (through an [`super::Exchange`]) and hand its answer's head to
     /// [`BlobDownload::handle_head`], then its body to [`BlobDownload::handle_data`].

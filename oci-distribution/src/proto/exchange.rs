@@ -15,6 +15,8 @@ use crate::endpoint::{Body, Registry};
 /// What an [`Exchange`] wants next.
 #[derive(Debug)]
 #[non_exhaustive]
+// A step is made and consumed once per request: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum ExchangeStep {
     /// Send this request and hand the answer to [`Exchange::handle_response`] (or a
     /// failure to [`Exchange::handle_failure`]).

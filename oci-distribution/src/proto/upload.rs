@@ -12,6 +12,8 @@ use crate::endpoint::{self, Body, Registry};
 /// What a [`BlobUpload`] wants next.
 #[derive(Debug)]
 #[non_exhaustive]
+// A step is made and consumed once per request: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum UploadStep {
     /// Send this request through an [`super::Exchange`] with this [`Replay`], and hand
     /// the answer to [`BlobUpload::handle_response`] (a failure to
@@ -54,7 +56,7 @@ enum State {
     /// Ask whether the registry holds the blob; if not, `then`.
     Exists(Box<Then>),
     Cancel(Box<Then>),
-    Waiting(Instant, Box<State>),
+    Waiting(Instant, Box<Self>),
     Done,
 }
 
@@ -472,6 +474,8 @@ impl BlobUpload {
 /// What a cross-repository mount request (end-11) came to.
 #[derive(Debug)]
 #[non_exhaustive]
+// A step is made and consumed once per request: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum MountOutcome {
     /// The registry mounted the blob (201).
     Mounted,

@@ -1,16 +1,24 @@
 //! The [OCI distribution-spec](https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md)
-//! typed, as a protocol core that never touches a socket: image [`Reference`]s, every
-//! registry endpoint as an [`http::Request`] ([`endpoint`]), typed responses, registry
-//! error bodies with an open set of codes ([`ErrorResponse`]), and authentication
-//! ([`auth`]: `WWW-Authenticate` challenges, token requests and responses, Docker
-//! `config.json` credentials).
+//! typed, with the registry protocol as a core that never touches a socket, and two
+//! drivers over it.
 //!
-//! The protocol core sends nothing: a driver sends what the functions of [`endpoint`]
-//! build and hands the responses back to the checks there. The feature `client` adds
-//! such a driver, the `client` module: a blocking client (over `ureq`) whose remote
-//! repositories are `oci_image::content` stores, so that `oci_image::content::copy` pulls
-//! from a registry into an image layout and pushes from one, with authentication,
-//! retries, resumed transfers and cross-repository mounts.
+//! - The protocol core: image [`Reference`]s, every registry endpoint as an
+//!   [`http::Request`] ([`endpoint`]), typed responses, registry error bodies with an
+//!   open set of codes ([`ErrorResponse`]), authentication data ([`auth`]), and the
+//!   protocol itself as state machines ([`proto`]): authentication with the token
+//!   cache, retries, pagination, upload and download sessions. They take `now` and
+//!   responses as input and say what to send, how long to wait, or the result.
+//! - Feature `client`: a blocking driver over `ureq` (`client`).
+//! - Feature `async-client`: an async driver on tokio over `reqwest` with rustls
+//!   (`async_client`).
+//!
+//! Both drivers only send, sleep and move bytes, so they behave the same byte for byte;
+//! both make remote repositories into `oci_image::content` stores, so that
+//! `oci_image::content::copy` pulls from a registry into an image layout and pushes from
+//! one, with authentication, retries, resumed transfers and cross-repository mounts.
+//! Errors of both are one type, [`Error`].
+//!
+//! This crate does not store images (see `oci-layout`) or serve them.
 //!
 //! # Example
 //!
@@ -35,6 +43,42 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # A blocking client
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # #[cfg(feature = "client")] {
+//! use oci_distribution::ClientOptions;
+//! use oci_distribution::client::Client;
+//! use oci_image::content::{copy, CopyOptions, MemoryStore};
+//!
+//! let reference = "127.0.0.1:5000/team/app:v1".parse()?;
+//! let remote = Client::new(ClientOptions::default().plain_http(true)).repository(&reference);
+//! let store = MemoryStore::new();
+//! let root = copy(&remote, "v1", &store, "v1", &CopyOptions::default())?;
+//! println!("pulled {} with tags {:?}", root.digest, remote.tags(None)?);
+//! # }
+//! # Ok(()) }
+//! ```
+//!
+//! # An async client
+//!
+//! ```no_run
+//! # #[cfg(feature = "async-client")]
+//! # async fn pull() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use oci_distribution::ClientOptions;
+//! use oci_distribution::async_client::{Client, copy};
+//! use oci_image::content::{CopyOptions, MemoryStore};
+//!
+//! let reference = "127.0.0.1:5000/team/app:v1".parse()?;
+//! let remote = Client::new(ClientOptions::default().plain_http(true))?.repository(&reference);
+//! let store = Arc::new(MemoryStore::new());
+//! let root = copy(remote.blocking(), "v1", store, "v1", CopyOptions::default()).await?;
+//! println!("pulled {} with tags {:?}", root.digest, remote.tags(None).await?);
+//! # Ok(()) }
+//! ```
+//!
 //! # Types
 //!
 //! | item | spec |
@@ -42,8 +86,11 @@
 //! | [`Reference`] | Docker / distribution reference grammar |
 //! | [`endpoint`] | spec.md end-1 … end-14, `_catalog`, pagination, referrers fallback tags |
 //! | [`ErrorResponse`], [`ErrorCode`] | spec.md § Error Codes |
-//! | [`auth`] | token authentication, Docker `config.json` |
-//! | `client` (feature `client`) | a blocking client; remote repositories as content stores |
+//! | [`auth`] | challenges, token responses, credentials, Docker `config.json` |
+//! | [`proto`] | the protocol's machines: [`proto::Auth`], [`proto::Exchange`], [`proto::Pager`], [`proto::BlobUpload`], [`proto::BlobDownload`] |
+//! | [`Error`] | every failure of the core and both drivers |
+//! | `client` (feature `client`) | the blocking driver; remote repositories as content stores |
+//! | `async_client` (feature `async-client`) | the async driver; blob streams; graph copies |
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

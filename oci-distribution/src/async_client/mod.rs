@@ -38,7 +38,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::StatusCode;
 use oci_image::content::{self, CopyOptions, Source, Target};
-use oci_image::{Descriptor, Digest, Document, ImageIndex, MediaType};
+use oci_image::{Descriptor, Digest, MediaType};
 use tokio::io::AsyncRead;
 
 pub use blocking::BlockingRepository;
@@ -47,8 +47,9 @@ pub use transfer::BlobStream;
 use crate::auth::repository_scope;
 use crate::endpoint::{self, Body, Deletion, Registry, ResponseError};
 use crate::proto::{
-    Auth, BlobUpload, Disposition, Exchange, ExchangeStep, Failure, MountOutcome, Pager, Replay,
-    UploadOutcome, Want, mount_outcome, mount_request,
+    Auth, BlobUpload, Disposition, Exchange, ExchangeStep, Failure, MountOutcome, Pager,
+    ReferrersAnswer, Replay, UploadOutcome, Want, fallback_index, fallback_needed,
+    fallback_referrers, mount_outcome, mount_request, referrers_answer,
 };
 use crate::{ClientOptions, Error, Reference, is_valid_tag};
 
@@ -574,35 +575,26 @@ impl Repository {
     ) -> Result<Vec<Descriptor>, Error> {
         let request = endpoint::referrers(&self.registry, &self.name, subject, artifact_type)?;
         let response = self.send_any(&request, false).await?;
-        let mut found = if response.status() == StatusCode::NOT_FOUND {
-            match self.fallback_referrers(subject).await? {
-                Some(index) => index.manifests,
-                None => Vec::new(),
+        let parts = parts_of(&response);
+        let bytes = read_small(response, self.client.options().max_manifest_size)
+            .await
+            .map_err(|e| Error::transport(&request, e))?;
+        match referrers_answer(&parts, &bytes, artifact_type)
+            .map_err(|e| Error::response(&request, e))?
+        {
+            ReferrersAnswer::Listed(found) => Ok(found),
+            _ => {
+                let index = self.fallback_tag(subject).await?;
+                fallback_referrers(index.as_deref(), artifact_type)
+                    .map_err(|source| Error::Json { what: "referrers index".into(), source })
             }
-        } else {
-            let parts = parts_of(&response);
-            let bytes = read_small(response, self.client.options().max_manifest_size)
-                .await
-                .map_err(|e| Error::transport(&request, e))?;
-            let (manifests, filtered) = endpoint::parse_referrers(&parts, &bytes)
-                .map_err(|e| Error::response(&request, e))?;
-            if filtered {
-                return Ok(manifests);
-            }
-            manifests
-        };
-        if let Some(wanted) = artifact_type {
-            found.retain(|d| d.artifact_type.as_ref() == Some(wanted));
         }
-        Ok(found)
     }
 
-    async fn fallback_referrers(&self, subject: &Digest) -> Result<Option<ImageIndex>, Error> {
-        let tag = endpoint::referrers_fallback_tag(subject);
-        match self.get_manifest(&tag).await {
-            Ok((_, bytes)) => oci_image::json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|source| Error::Json { what: format!("referrers index {tag}"), source }),
+    /// The bytes under the referrers fallback tag of `subject`, `None` without one.
+    async fn fallback_tag(&self, subject: &Digest) -> Result<Option<Vec<u8>>, Error> {
+        match self.get_manifest(&endpoint::referrers_fallback_tag(subject)).await {
+            Ok((_, bytes)) => Ok(Some(bytes)),
             Err(e) if e.status() == Some(StatusCode::NOT_FOUND) => Ok(None),
             Err(e) => Err(e),
         }
@@ -611,27 +603,15 @@ impl Repository {
     /// Pushes a manifest or index given as bytes under its digest, and maintains the
     /// referrers fallback tag of its subject when the registry does not.
     async fn push_document(&self, descriptor: &Descriptor, bytes: &[u8]) -> Result<(), Error> {
-        let subject =
+        let answer =
             self.put_manifest(descriptor.digest.as_str(), &descriptor.media_type, bytes).await?;
-        if subject.is_none()
-            && let Ok(document) = Document::parse(&descriptor.media_type, bytes)
-            && let Some(s) = document.subject()
-        {
-            let referrer = content::referrer_descriptor(descriptor, &document);
-            let mut index = self
-                .fallback_referrers(&s.digest)
-                .await?
-                .unwrap_or_else(|| ImageIndex::new(Vec::new()));
-            if !index.manifests.iter().any(|d| d.digest == referrer.digest) {
-                index.manifests.push(referrer);
-                let bytes = oci_image::json::to_vec(&index)
-                    .map_err(|source| Error::Json { what: "referrers index".into(), source })?;
-                self.put_manifest(
-                    &endpoint::referrers_fallback_tag(&s.digest),
-                    &MediaType::ImageIndex,
-                    &bytes,
-                )
-                .await?;
+        if let Some((subject, referrer)) = fallback_needed(descriptor, bytes, answer.as_deref()) {
+            let existing = self.fallback_tag(&subject).await?;
+            let index = fallback_index(existing.as_deref(), referrer)
+                .map_err(|source| Error::Json { what: "referrers index".into(), source })?;
+            if let Some(index) = index {
+                let tag = endpoint::referrers_fallback_tag(&subject);
+                self.put_manifest(&tag, &MediaType::ImageIndex, &index).await?;
             }
         }
         Ok(())

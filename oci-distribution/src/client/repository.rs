@@ -6,13 +6,16 @@ use std::sync::{Arc, Mutex};
 
 use http::StatusCode;
 use oci_image::content::{self, BlobReader, Source, Target};
-use oci_image::{Descriptor, Digest, Document, ImageIndex, MediaType, VerifyingReader};
+use oci_image::{Descriptor, Digest, MediaType, VerifyingReader};
 
 use super::transfer::{Download, upload};
 use super::{Client, ClientError, read_small};
 use crate::auth::repository_scope;
 use crate::endpoint::{self, Deletion, Registry, ResponseError};
-use crate::proto::{BlobUpload, MountOutcome, Pager, Replay, mount_outcome, mount_request};
+use crate::proto::{
+    BlobUpload, MountOutcome, Pager, ReferrersAnswer, Replay, fallback_index, fallback_needed,
+    fallback_referrers, mount_outcome, mount_request, referrers_answer,
+};
 use crate::{Reference, is_valid_tag};
 
 /// Documents kept after a resolve or a push, so that the copy that follows does not ask
@@ -225,42 +228,13 @@ impl Repository {
         }
     }
 
-    /// The referrers of `subject` from the fallback tag (`sha256-<hex>`), for registries
-    /// without the referrers API; `None` if there is no such tag.
-    fn fallback_referrers(&self, subject: &Digest) -> Result<Option<ImageIndex>, ClientError> {
-        let tag = endpoint::referrers_fallback_tag(subject);
-        match self.get_manifest(&tag) {
-            Ok((_, bytes)) => {
-                let index: ImageIndex = oci_image::json::from_slice(&bytes).map_err(|e| {
-                    ClientError::Json { what: format!("referrers index {tag}"), source: e }
-                })?;
-                Ok(Some(index))
-            }
+    /// The bytes under the referrers fallback tag of `subject`, `None` without one.
+    fn fallback_tag(&self, subject: &Digest) -> Result<Option<Vec<u8>>, ClientError> {
+        match self.get_manifest(&endpoint::referrers_fallback_tag(subject)) {
+            Ok((_, bytes)) => Ok(Some(bytes)),
             Err(e) if e.status() == Some(StatusCode::NOT_FOUND) => Ok(None),
             Err(e) => Err(e),
         }
-    }
-
-    /// Adds `referrer` to the fallback tag of its subject (the referrers tag schema).
-    fn add_fallback_referrer(
-        &self,
-        subject: &Digest,
-        referrer: Descriptor,
-    ) -> Result<(), ClientError> {
-        let mut index =
-            self.fallback_referrers(subject)?.unwrap_or_else(|| ImageIndex::new(Vec::new()));
-        if index.manifests.iter().any(|d| d.digest == referrer.digest) {
-            return Ok(());
-        }
-        index.manifests.push(referrer);
-        let bytes = oci_image::json::to_vec(&index)
-            .map_err(|e| ClientError::Json { what: "referrers index".into(), source: e })?;
-        self.put_manifest(
-            &endpoint::referrers_fallback_tag(subject),
-            &MediaType::ImageIndex,
-            &bytes,
-        )
-        .map(drop)
     }
 
     fn push_document(
@@ -280,15 +254,17 @@ impl Repository {
         verifying(descriptor, content)?
             .read_to_end(&mut bytes)
             .map_err(|e| content::Error::from_read(&descriptor.digest, e))?;
-        let subject = self
+        let answer = self
             .put_manifest(descriptor.digest.as_str(), &descriptor.media_type, &bytes)
             .map_err(backend)?;
-        if subject.is_none()
-            && let Ok(document) = Document::parse(&descriptor.media_type, &bytes)
-            && let Some(s) = document.subject()
-        {
-            let referrer = content::referrer_descriptor(descriptor, &document);
-            self.add_fallback_referrer(&s.digest, referrer).map_err(backend)?;
+        if let Some((subject, referrer)) = fallback_needed(descriptor, &bytes, answer.as_deref()) {
+            let existing = self.fallback_tag(&subject).map_err(backend)?;
+            let json =
+                |source| backend(ClientError::Json { what: "referrers index".into(), source });
+            if let Some(index) = fallback_index(existing.as_deref(), referrer).map_err(json)? {
+                let tag = endpoint::referrers_fallback_tag(&subject);
+                self.put_manifest(&tag, &MediaType::ImageIndex, &index).map_err(backend)?;
+            }
         }
         Ok(())
     }
@@ -393,27 +369,20 @@ impl Source for Repository {
             endpoint::referrers(&self.registry, &self.name, &subject.digest, artifact_type)
                 .map_err(|e| backend(e.into()))?;
         let response = self.send(&request, false).map_err(backend)?;
-        let mut found = if response.status() == StatusCode::NOT_FOUND {
-            super::drain(response.into_body());
-            match self.fallback_referrers(&subject.digest).map_err(backend)? {
-                Some(index) => index.manifests,
-                None => Vec::new(),
+        let (parts, body) = response.into_parts();
+        let bytes = read_small(body, self.client.options().max_manifest_size)
+            .map_err(|e| backend(ClientError::transport(&request, e)))?;
+        match referrers_answer(&parts, &bytes, artifact_type)
+            .map_err(|e| backend(ClientError::response(&request, e)))?
+        {
+            ReferrersAnswer::Listed(found) => Ok(found),
+            _ => {
+                let index = self.fallback_tag(&subject.digest).map_err(backend)?;
+                fallback_referrers(index.as_deref(), artifact_type).map_err(|source| {
+                    backend(ClientError::Json { what: "referrers index".into(), source })
+                })
             }
-        } else {
-            let (parts, body) = response.into_parts();
-            let bytes = read_small(body, self.client.options().max_manifest_size)
-                .map_err(|e| backend(ClientError::transport(&request, e)))?;
-            let (manifests, filtered) = endpoint::parse_referrers(&parts, &bytes)
-                .map_err(|e| backend(ClientError::response(&request, e)))?;
-            if filtered {
-                return Ok(manifests);
-            }
-            manifests
-        };
-        if let Some(wanted) = artifact_type {
-            found.retain(|d| d.artifact_type.as_ref() == Some(wanted));
         }
-        Ok(found)
     }
 }
 

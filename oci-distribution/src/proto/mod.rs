@@ -12,6 +12,8 @@
 //! | [`Pager`] | tag and catalog pagination: `Link`, `n`/`last`, bounds on pages and items, repeated pages |
 //! | [`BlobUpload`] | an upload session: mount, monolithic or chunked, resume from the registry's `Range`, verification of what is sent, cancel |
 //! | [`BlobDownload`] | a blob download: resume with `Range`, what to skip when a registry ignores it, verification while streaming |
+//! | [`referrers_answer`], [`fallback_needed`], [`fallback_index`] | the referrers API, and the referrers tag schema for registries without it |
+//! | [`mount_outcome`] | what a cross-repository mount came to |
 //!
 //! Time comes in as `now` ([`std::time::Instant`]); a machine that wants to wait says
 //! for how long. A driver's loop for one request is a few lines:
@@ -45,6 +47,7 @@ mod download;
 mod error;
 mod exchange;
 mod pager;
+mod referrers;
 mod retry;
 mod upload;
 
@@ -55,6 +58,9 @@ pub use download::{BlobDownload, DownloadStep};
 pub use error::Error;
 pub use exchange::{Disposition, Exchange, ExchangeStep, Failure};
 pub use pager::{Pager, PagerLimits};
+pub use referrers::{
+    ReferrersAnswer, fallback_index, fallback_needed, fallback_referrers, referrers_answer,
+};
 pub use retry::{Backoff, Replay, RetryPolicy, retryable_status};
 pub use upload::{
     BlobUpload, MountOutcome, UploadOutcome, UploadStep, mount_outcome, mount_request,

@@ -169,7 +169,20 @@ impl Stream for BlobStream {
     }
 }
 
-/// Runs a [`BlobUpload`] with bytes read from `content`, one chunk in memory at a time.
+/// Reads up to `len` bytes of `content` (fewer where it ends).
+async fn read_chunk<R: AsyncRead + Unpin>(content: &mut R, len: u64) -> std::io::Result<Bytes> {
+    let len = usize::try_from(len).map_err(|_| std::io::Error::other("chunk too large"))?;
+    let mut buf = BytesMut::with_capacity(len);
+    while buf.len() < len {
+        if (&mut *content).take((len - buf.len()) as u64).read_buf(&mut buf).await? == 0 {
+            break;
+        }
+    }
+    Ok(buf.freeze())
+}
+
+/// Runs a [`BlobUpload`] with bytes read from `content`: one chunk in memory, and one
+/// more read (and hashed) ahead while a chunk is in flight.
 pub(crate) async fn upload<R: AsyncRead + Unpin>(
     client: &Client,
     registry: &Registry,
@@ -177,35 +190,58 @@ pub(crate) async fn upload<R: AsyncRead + Unpin>(
     mut machine: BlobUpload,
     content: &mut R,
 ) -> Result<UploadOutcome, Error> {
-    let mut payload = Payload { data: Bytes::new(), start: 0 };
+    let mut current = Payload { data: Bytes::new(), start: 0 };
+    let mut ahead: Option<Payload> = None;
+    let mut read = 0u64;
     loop {
         match machine.poll(Instant::now()) {
-            UploadStep::Read(len) => {
-                payload.start += payload.data.len() as u64;
-                let Ok(len) = usize::try_from(len) else {
-                    machine.abort(Error::Io(std::io::Error::other("chunk too large")));
-                    continue;
-                };
-                let mut buf = BytesMut::with_capacity(len);
-                let mut failed = None;
-                while buf.len() < len {
-                    match (&mut *content).take((len - buf.len()) as u64).read_buf(&mut buf).await {
-                        Ok(0) => break,
-                        Ok(_) => {}
-                        Err(e) => {
-                            failed = Some(e);
-                            break;
-                        }
-                    }
+            UploadStep::Read(len) => match read_chunk(content, len).await {
+                Ok(data) => {
+                    machine.supply(&data);
+                    current = Payload { start: read, data };
+                    read += current.data.len() as u64;
+                    ahead = None;
                 }
-                payload.data = buf.freeze();
-                match failed {
-                    Some(e) => machine.abort(Error::Io(e)),
-                    None => machine.supply(&payload.data),
-                }
-            }
+                Err(e) => machine.abort(Error::Io(e)),
+            },
             UploadStep::Send(request, replay) => {
-                match client.exchange(registry, scope, &request, replay, &payload).await {
+                if let (crate::endpoint::Body::Blob { offset, .. }, Some(next)) =
+                    (request.body(), &ahead)
+                    && *offset >= next.start
+                    && let Some(next) = ahead.take()
+                {
+                    current = next;
+                }
+                let next_len = machine.read_ahead();
+                let send = client.exchange(registry, scope, &request, replay, &current);
+                let (result, next) = match next_len {
+                    None => (send.await, None),
+                    // The next chunk is read (and hashed by the machine) while this one is
+                    // in flight.
+                    Some(len) => {
+                        let reading = async {
+                            let data = read_chunk(content, len).await;
+                            if let Ok(data) = &data {
+                                machine.supply_ahead(data);
+                            }
+                            data
+                        };
+                        let (result, data) = futures_util::future::join(send, reading).await;
+                        (result, Some(data))
+                    }
+                };
+                match next {
+                    Some(Ok(data)) => {
+                        ahead = Some(Payload { start: read, data });
+                        read += ahead.as_ref().map_or(0, |a| a.data.len() as u64);
+                    }
+                    Some(Err(e)) => {
+                        machine.abort(Error::Io(e));
+                        continue;
+                    }
+                    None => {}
+                }
+                match result {
                     Ok(response) => {
                         let parts = parts_of(&response);
                         let bytes = if parts.status.is_success() {

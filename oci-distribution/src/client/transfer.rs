@@ -135,7 +135,42 @@ fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// Runs a [`BlobUpload`] with bytes read from `content`, one chunk in memory at a time.
+/// Bytes of the content held for sending: the chunk in flight and, while it is, the next
+/// one read ahead; each with the offset of its first byte in the blob.
+#[derive(Default)]
+struct Chunks {
+    current: (u64, Vec<u8>),
+    ahead: Option<(u64, Vec<u8>)>,
+    /// Bytes read so far: where the next read starts.
+    read: u64,
+}
+
+impl Chunks {
+    /// Reads up to `len` bytes (fewer where the content ends), starting at `start`.
+    fn read(content: &mut dyn Read, start: u64, len: u64) -> Result<(u64, Vec<u8>), io::Error> {
+        let len = usize::try_from(len).map_err(|_| io::Error::other("chunk too large"))?;
+        let mut buf = vec![0; len];
+        let n = read_full(content, &mut buf)?;
+        buf.truncate(n);
+        Ok((start, buf))
+    }
+
+    /// The payload for a request: moves on to the chunk read ahead once the machine sends
+    /// from it.
+    fn payload(&mut self, request: &http::Request<endpoint::Body>) -> Payload<'_> {
+        if let (endpoint::Body::Blob { offset, .. }, Some((start, _))) =
+            (request.body(), &self.ahead)
+            && offset >= start
+            && let Some(next) = self.ahead.take()
+        {
+            self.current = next;
+        }
+        Payload { data: &self.current.1, start: self.current.0 }
+    }
+}
+
+/// Runs a [`BlobUpload`] with bytes read from `content`: one chunk in memory, and one
+/// more read (and hashed) ahead while a chunk is in flight.
 pub(crate) fn upload(
     client: &Client,
     registry: &Registry,
@@ -143,29 +178,51 @@ pub(crate) fn upload(
     mut machine: BlobUpload,
     content: &mut dyn Read,
 ) -> Result<UploadOutcome, ClientError> {
-    let mut buf: Vec<u8> = Vec::new();
-    let mut start = 0u64;
+    let mut chunks = Chunks::default();
     loop {
         match machine.poll(Instant::now()) {
-            UploadStep::Read(len) => {
-                start += buf.len() as u64;
-                let Ok(len) = usize::try_from(len) else {
-                    machine.abort(ClientError::Io(io::Error::other("chunk too large")));
-                    continue;
-                };
-                buf.clear();
-                buf.resize(len, 0);
-                match read_full(content, &mut buf) {
-                    Ok(n) => {
-                        buf.truncate(n);
-                        machine.supply(&buf);
-                    }
-                    Err(e) => machine.abort(ClientError::Io(e)),
+            UploadStep::Read(len) => match Chunks::read(content, chunks.read, len) {
+                Ok(chunk) => {
+                    chunks.read += chunk.1.len() as u64;
+                    machine.supply(&chunk.1);
+                    chunks.current = chunk;
+                    chunks.ahead = None;
                 }
-            }
+                Err(e) => machine.abort(ClientError::Io(e)),
+            },
             UploadStep::Send(request, replay) => {
-                let payload = Payload { data: &buf, start };
-                match client.exchange(registry, scope, &request, replay, payload) {
+                let ahead = machine.read_ahead();
+                let start = chunks.read;
+                let payload = chunks.payload(&request);
+                let send = || client.exchange(registry, scope, &request, replay, payload);
+                let (result, read) = match ahead {
+                    None => (send(), None),
+                    // The request goes out on another thread while this one reads (and
+                    // the machine hashes) the next chunk.
+                    Some(len) => std::thread::scope(|threads| {
+                        let sending = threads.spawn(send);
+                        let read = Chunks::read(content, start, len);
+                        if let Ok(chunk) = &read {
+                            machine.supply_ahead(&chunk.1);
+                        }
+                        let result = sending.join().unwrap_or_else(|_| {
+                            Err(ClientError::transport(&request, "the sending thread failed"))
+                        });
+                        (result, Some(read))
+                    }),
+                };
+                match read {
+                    Some(Ok(chunk)) => {
+                        chunks.read += chunk.1.len() as u64;
+                        chunks.ahead = Some(chunk);
+                    }
+                    Some(Err(e)) => {
+                        machine.abort(ClientError::Io(e));
+                        continue;
+                    }
+                    None => {}
+                }
+                match result {
                     Ok(response) => {
                         let (parts, body) = response.into_parts();
                         let bytes = if parts.status.is_success() {

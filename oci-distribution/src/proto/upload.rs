@@ -90,9 +90,17 @@ pub struct BlobUpload {
     chunk_size: u64,
     location: Option<String>,
     hasher: Option<Hasher>,
-    /// Bytes supplied so far; the last read started at `read_start`.
+    /// Bytes supplied so far (hashed, counted).
     read: u64,
+    /// The chunk being sent: `read_start..chunk_end`. Bytes past `chunk_end` were read
+    /// ahead, for the next chunk.
     read_start: u64,
+    chunk_end: u64,
+    /// A read ahead asked for (its length), while a chunk is in flight.
+    ahead_asked: Option<u64>,
+    /// A verification failure found in bytes read ahead, acted on once the chunk in
+    /// flight is answered.
+    ahead_failure: Option<Error>,
     /// Bytes the registry holds.
     from: u64,
     backoff: Backoff,
@@ -132,6 +140,9 @@ impl BlobUpload {
             hasher: Some(hasher),
             read: 0,
             read_start: 0,
+            chunk_end: 0,
+            ahead_asked: None,
+            ahead_failure: None,
             from: 0,
             backoff: Backoff::new(policy, now, descriptor.size ^ 0x5bd1_e995),
             state,
@@ -195,7 +206,7 @@ impl BlobUpload {
                     self.location(),
                     &self.descriptor.digest,
                     self.from,
-                    self.read - self.from,
+                    self.chunk_end - self.from,
                 )
                 .map(|r| (State::Patch, r, Replay::Never)),
                 State::Status => endpoint::upload_status(&self.registry, self.location(), false)
@@ -237,6 +248,14 @@ impl BlobUpload {
     /// What to read or send next in the data phase.
     fn next_data(&mut self) -> State {
         let size = self.descriptor.size;
+        if let Some(e) = self.ahead_failure.take() {
+            return State::Cancel(Box::new(Then::Fail(e)));
+        }
+        if self.from == self.chunk_end && self.read > self.chunk_end {
+            // The next chunk was read ahead while the last one was in flight.
+            self.read_start = self.chunk_end;
+            self.chunk_end = self.read;
+        }
         if self.read == size
             && let Some(hasher) = self.hasher.take()
         {
@@ -256,7 +275,7 @@ impl BlobUpload {
             }
             return State::Monolithic;
         }
-        if self.from < self.read {
+        if self.from < self.chunk_end {
             return State::Patch;
         }
         if self.read < size {
@@ -279,11 +298,52 @@ impl BlobUpload {
     /// after the session is cancelled and before anything is committed.
     pub fn supply(&mut self, bytes: &[u8]) {
         let State::Reading(asked) = self.state else { return };
+        self.read_start = self.read;
+        self.state = match self.take(asked, bytes) {
+            Some(e) => State::Cancel(Box::new(Then::Fail(e))),
+            None => State::Next,
+        };
+        self.chunk_end = self.read;
+    }
+
+    /// While a chunk is in flight (after an [`UploadStep::Send`] of a `PATCH`, before its
+    /// answer), how many bytes of the next chunk the driver may read now and hand to
+    /// [`BlobUpload::supply_ahead`], so that reading and hashing overlap the transfer;
+    /// `None` when there is nothing to read ahead. The driver keeps the bytes of the chunk
+    /// in flight until the machine moves on.
+    pub fn read_ahead(&mut self) -> Option<u64> {
+        let in_flight = matches!(self.state, State::Patch) && self.from < self.chunk_end;
+        if !in_flight
+            || self.ahead_asked.is_some()
+            || self.read > self.chunk_end
+            || self.monolithic()
+        {
+            return None;
+        }
+        let size = self.descriptor.size;
+        if self.read >= size {
+            return None;
+        }
+        let len = self.probe(self.chunk_size.min(size - self.read));
+        self.ahead_asked = Some(len);
+        Some(len)
+    }
+
+    /// Takes the bytes [`BlobUpload::read_ahead`] allowed.
+    pub fn supply_ahead(&mut self, bytes: &[u8]) {
+        let Some(asked) = self.ahead_asked.take() else { return };
+        if let Some(e) = self.take(asked, bytes) {
+            self.ahead_failure = Some(e);
+        }
+    }
+
+    /// Counts and hashes `bytes` given for a read of `asked` bytes; the verification
+    /// failure, if this completes (or overruns) the content and it does not match.
+    fn take(&mut self, asked: u64, bytes: &[u8]) -> Option<Error> {
         let size = self.descriptor.size;
         let last = self.read + asked > size;
         let wanted = if last { asked - 1 } else { asked };
         let content = &bytes[..bytes.len().min(usize::try_from(wanted).unwrap_or(usize::MAX))];
-        self.read_start = self.read;
         self.read += content.len() as u64;
         if let Some(h) = self.hasher.as_mut() {
             h.update(content);
@@ -294,8 +354,7 @@ impl BlobUpload {
             self.hasher = None;
             Some(VerifyError::Size { expected: size, actual: size, longer: true })
         } else if self.read == size {
-            let actual = self.hasher.take().map(Hasher::finalize);
-            match actual {
+            match self.hasher.take().map(Hasher::finalize) {
                 Some(actual) if actual == self.descriptor.digest => None,
                 Some(actual) => Some(VerifyError::Digest(DigestMismatch {
                     expected: self.descriptor.digest.clone(),
@@ -306,13 +365,7 @@ impl BlobUpload {
         } else {
             None
         };
-        self.state = match verdict {
-            Some(source) => State::Cancel(Box::new(Then::Fail(Error::Verify {
-                digest: self.descriptor.digest.clone(),
-                source,
-            }))),
-            None => State::Next,
-        };
+        verdict.map(|source| Error::Verify { digest: self.descriptor.digest.clone(), source })
     }
 
     /// The content to upload failed to read: the session is cancelled and the upload
@@ -366,7 +419,7 @@ impl BlobUpload {
             }
             State::Monolithic => State::Cancel(Box::new(Then::Retry(error()))),
             State::Patch if status == StatusCode::ACCEPTED => {
-                self.from = self.read;
+                self.from = self.chunk_end;
                 if location.is_some() {
                     self.location = location;
                 }
@@ -384,11 +437,11 @@ impl BlobUpload {
                     self.location = location;
                 }
                 let holds = held(parts);
-                if holds < self.read_start || holds > self.read {
+                if holds < self.read_start || holds > self.chunk_end {
                     State::Cancel(Box::new(Then::Fail(Error::UploadLost {
                         digest: self.descriptor.digest.clone(),
                         holds,
-                        sent: self.read,
+                        sent: self.chunk_end,
                     })))
                 } else {
                     self.from = holds;
@@ -542,6 +595,16 @@ mod tests {
     fn run(
         upload: &mut BlobUpload,
         content: &[u8],
+        respond: impl FnMut(&http::Request<Body>) -> Result<http::response::Parts, ()>,
+    ) -> (Vec<String>, Result<UploadOutcome, Error>) {
+        run_with(upload, content, false, respond)
+    }
+
+    /// As `run`, reading ahead whenever the machine allows it (as the drivers do).
+    fn run_with(
+        upload: &mut BlobUpload,
+        content: &[u8],
+        ahead: bool,
         mut respond: impl FnMut(&http::Request<Body>) -> Result<http::response::Parts, ()>,
     ) -> (Vec<String>, Result<UploadOutcome, Error>) {
         let mut log = Vec::new();
@@ -563,6 +626,12 @@ mod tests {
                     let url = request.uri().to_string();
                     let url = url.split_once("?digest").map_or(url.as_str(), |(u, _)| u).to_owned();
                     log.push(format!("{} {url}{body}", request.method()));
+                    if ahead && let Some(n) = upload.read_ahead() {
+                        log.push(format!("AHEAD {n}"));
+                        let end = (at + n as usize).min(content.len());
+                        upload.supply_ahead(&content[at..end]);
+                        at = end;
+                    }
                     match respond(&request) {
                         Ok(parts) => upload.handle_response(&request, &parts, b"", now),
                         Err(()) => upload.handle_failure(Error::transport(&request, "reset"), now),
@@ -722,6 +791,63 @@ mod tests {
         });
         assert!(matches!(outcome, Err(Error::UploadLost { holds: 3, .. })), "{outcome:?}");
         assert!(log.last().unwrap().starts_with("DELETE"));
+    }
+
+    #[test]
+    fn chunks_read_ahead_while_one_is_in_flight() {
+        let content = b"0123456789abcdef";
+        let respond = |r: &http::Request<Body>| {
+            Ok(match r.method().as_str() {
+                "POST" => answer(202, &[("Location", "/v2/a/blobs/uploads/u1")]),
+                "PATCH" => answer(202, &[]),
+                "DELETE" => answer(204, &[]),
+                _ => answer(201, &[]),
+            })
+        };
+        let (log, outcome) = run_with(&mut machine(content, 6, None), content, true, respond);
+        assert_eq!(
+            log,
+            [
+                format!("POST {UP}"),
+                "READ 6".into(),
+                format!("PATCH {UP}u1 [0+6]"),
+                "AHEAD 6".into(),
+                format!("PATCH {UP}u1 [6+6]"),
+                "AHEAD 5".into(),
+                format!("PATCH {UP}u1 [12+4]"),
+                format!("PUT {UP}u1"),
+            ]
+        );
+        assert_eq!(outcome.unwrap(), UploadOutcome::Uploaded);
+        // Bytes read ahead that do not match: cancelled once the chunk in flight is
+        // answered, and never committed.
+        let mut wrong = content.to_vec();
+        wrong[15] ^= 1;
+        let (log, outcome) = run_with(&mut machine(content, 6, None), &wrong, true, respond);
+        assert!(matches!(outcome, Err(Error::Verify { .. })), "{log:?}");
+        assert_eq!(log.last().unwrap(), &format!("DELETE {UP}u1"));
+        assert!(!log.iter().any(|l| l.starts_with("PUT")), "{log:?}");
+        // A chunk that fails while the next was read ahead: resumed from the registry's
+        // offset, then the chunk read ahead follows.
+        let mut patches = 0;
+        let (log, outcome) = run_with(&mut machine(content, 6, None), content, true, |r| {
+            Ok(match r.method().as_str() {
+                "POST" => answer(202, &[("Location", "/v2/a/blobs/uploads/u1")]),
+                "PATCH" => {
+                    patches += 1;
+                    if patches == 1 { return Err(()) } else { answer(202, &[]) }
+                }
+                "GET" => answer(204, &[("Range", "0-1")]),
+                _ => answer(201, &[]),
+            })
+        });
+        assert_eq!(outcome.unwrap(), UploadOutcome::Uploaded);
+        let sent: Vec<&str> = log
+            .iter()
+            .filter(|l| l.starts_with("PATCH"))
+            .map(|l| l.rsplit(' ').next().unwrap())
+            .collect();
+        assert_eq!(sent, ["[0+6]", "[2+4]", "[6+6]", "[12+4]"], "{log:?}");
     }
 
     #[allow(non_snake_case)]

@@ -141,18 +141,39 @@ fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
 struct Chunks {
     current: (u64, Vec<u8>),
     ahead: Option<(u64, Vec<u8>)>,
+    /// A buffer to read into, kept so that chunks reuse memory rather than zero new.
+    spare: Vec<u8>,
     /// Bytes read so far: where the next read starts.
     read: u64,
 }
 
 impl Chunks {
-    /// Reads up to `len` bytes (fewer where the content ends), starting at `start`.
-    fn read(content: &mut dyn Read, start: u64, len: u64) -> Result<(u64, Vec<u8>), io::Error> {
+    /// Reads up to `len` bytes (fewer where the content ends) into `buf`, which starts
+    /// at `start`.
+    fn read(
+        content: &mut dyn Read,
+        mut buf: Vec<u8>,
+        start: u64,
+        len: u64,
+    ) -> Result<(u64, Vec<u8>), io::Error> {
         let len = usize::try_from(len).map_err(|_| io::Error::other("chunk too large"))?;
-        let mut buf = vec![0; len];
+        buf.resize(len, 0);
         let n = read_full(content, &mut buf)?;
         buf.truncate(n);
         Ok((start, buf))
+    }
+
+    /// A buffer for the next read: the spare one, or the one of a chunk done with.
+    fn buffer(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.spare)
+    }
+
+    /// Makes `chunk` the current one; the old one's buffer becomes the spare.
+    fn replace_current(&mut self, chunk: (u64, Vec<u8>)) {
+        let old = std::mem::replace(&mut self.current, chunk);
+        if old.1.capacity() > self.spare.capacity() {
+            self.spare = old.1;
+        }
     }
 
     /// The payload for a request: moves on to the chunk read ahead once the machine sends
@@ -163,7 +184,7 @@ impl Chunks {
             && offset >= start
             && let Some(next) = self.ahead.take()
         {
-            self.current = next;
+            self.replace_current(next);
         }
         Payload { data: &self.current.1, start: self.current.0 }
     }
@@ -181,11 +202,11 @@ pub(crate) fn upload(
     let mut chunks = Chunks::default();
     loop {
         match machine.poll(Instant::now()) {
-            UploadStep::Read(len) => match Chunks::read(content, chunks.read, len) {
+            UploadStep::Read(len) => match Chunks::read(content, chunks.buffer(), chunks.read, len) {
                 Ok(chunk) => {
                     chunks.read += chunk.1.len() as u64;
                     machine.supply(&chunk.1);
-                    chunks.current = chunk;
+                    chunks.replace_current(chunk);
                     chunks.ahead = None;
                 }
                 Err(e) => machine.abort(ClientError::Io(e)),
@@ -193,6 +214,7 @@ pub(crate) fn upload(
             UploadStep::Send(request, replay) => {
                 let ahead = machine.read_ahead();
                 let start = chunks.read;
+                let buffer = if ahead.is_some() { chunks.buffer() } else { Vec::new() };
                 let payload = chunks.payload(&request);
                 let send = || client.exchange(registry, scope, &request, replay, payload);
                 let (result, read) = match ahead {
@@ -201,7 +223,7 @@ pub(crate) fn upload(
                     // the machine hashes) the next chunk.
                     Some(len) => std::thread::scope(|threads| {
                         let sending = threads.spawn(send);
-                        let read = Chunks::read(content, start, len);
+                        let read = Chunks::read(content, buffer, start, len);
                         if let Ok(chunk) = &read {
                             machine.supply_ahead(&chunk.1);
                         }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::validate::Checker;
-use crate::{Descriptor, MediaType, Platform, Violation, json};
+use crate::{Descriptor, MediaType, Platform, Violation};
 
 /// An image index (`application/vnd.oci.image.index.v1+json`), or a Docker manifest list,
 /// which has the same shape: a list of manifests, typically one per platform.
@@ -49,13 +49,13 @@ pub struct ImageIndex {
     pub extra: Map<String, Value>,
 }
 
-json::deserialize_object!(ImageIndex, "an image index", {
-    schema_version: "schemaVersion" => u32, std::convert::identity, req;
-    media_type: "mediaType" => Option<MediaType>, std::convert::identity, opt;
-    artifact_type: "artifactType" => Option<MediaType>, std::convert::identity, opt;
-    manifests: "manifests" => json::NullAsEmpty<Descriptor>, |w: json::NullAsEmpty<Descriptor>| w.0, req;
-    subject: "subject" => Option<Descriptor>, std::convert::identity, opt;
-    annotations: "annotations" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
+oci_json::deserialize_object!(ImageIndex, "an image index", {
+    schema_version: "schemaVersion" required;
+    media_type: "mediaType";
+    artifact_type: "artifactType";
+    manifests: "manifests" required;
+    subject: "subject";
+    annotations: "annotations";
 });
 
 impl ImageIndex {

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::validate::Checker;
-use crate::{Violation, json};
+use crate::{Violation};
 
 /// The version of the image layout this crate writes and reads.
 pub const IMAGE_LAYOUT_VERSION: &str = "1.0.0";
@@ -32,8 +32,8 @@ pub struct ImageLayout {
     pub extra: Map<String, Value>,
 }
 
-json::deserialize_object!(ImageLayout, "an oci-layout file", {
-    image_layout_version: "imageLayoutVersion" => String, std::convert::identity, req;
+oci_json::deserialize_object!(ImageLayout, "an oci-layout file", {
+    image_layout_version: "imageLayoutVersion" required;
 });
 
 impl Default for ImageLayout {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::validate::Checker;
-use crate::{Descriptor, MediaType, Violation, json};
+use crate::{Descriptor, MediaType, Violation};
 
 /// An image manifest (`application/vnd.oci.image.manifest.v1+json`), or a Docker schema2
 /// manifest, which has the same shape.
@@ -53,14 +53,14 @@ pub struct ImageManifest {
     pub extra: Map<String, Value>,
 }
 
-json::deserialize_object!(ImageManifest, "an image manifest", {
-    schema_version: "schemaVersion" => u32, std::convert::identity, req;
-    media_type: "mediaType" => Option<MediaType>, std::convert::identity, opt;
-    artifact_type: "artifactType" => Option<MediaType>, std::convert::identity, opt;
-    config: "config" => Descriptor, std::convert::identity, req;
-    layers: "layers" => json::NullAsEmpty<Descriptor>, |w: json::NullAsEmpty<Descriptor>| w.0, req;
-    subject: "subject" => Option<Descriptor>, std::convert::identity, opt;
-    annotations: "annotations" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
+oci_json::deserialize_object!(ImageManifest, "an image manifest", {
+    schema_version: "schemaVersion" required;
+    media_type: "mediaType";
+    artifact_type: "artifactType";
+    config: "config" required;
+    layers: "layers" required;
+    subject: "subject";
+    annotations: "annotations";
 });
 
 impl ImageManifest {

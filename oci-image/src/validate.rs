@@ -1,103 +1,7 @@
 //! Validation results: every broken MUST of a document, with its JSON path.
 
-use std::fmt::{self, Write as _};
-
-/// One violated requirement of the spec, found by a document's `validate()`.
-///
-/// `path` is a JSON path from the document's root, such as `$.layers[0].mediaType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct Violation {
-    /// Where in the document, as a JSON path (`$` is the root).
-    pub path: String,
-    /// Which requirement is broken, in words.
-    pub message: String,
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
-
-/// Collects violations while walking a document.
-///
-/// The current JSON path is kept as a small stack of segments and only rendered into a
-/// string when a violation is recorded, so validating a valid document allocates nothing.
-#[derive(Debug)]
-pub(crate) struct Checker {
-    segments: [Segment; MAX_DEPTH],
-    depth: usize,
-    pub(crate) out: Vec<Violation>,
-}
-
-const MAX_DEPTH: usize = 8;
-
-#[derive(Clone, Copy, Debug)]
-enum Segment {
-    Field(&'static str),
-    Index(usize),
-}
-
-impl Checker {
-    pub(crate) fn new() -> Self {
-        Self { segments: [Segment::Index(0); MAX_DEPTH], depth: 0, out: Vec::new() }
-    }
-
-    fn path(&self) -> String {
-        let mut path = String::from("$");
-        for segment in &self.segments[..self.depth.min(MAX_DEPTH)] {
-            match segment {
-                Segment::Field(f) if f.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
-                    path.push('.');
-                    path.push_str(f);
-                }
-                // Names with dots or other punctuation (`os.version`).
-                Segment::Field(f) => {
-                    let _ = write!(path, "[{f:?}]");
-                }
-                Segment::Index(i) => {
-                    let _ = write!(path, "[{i}]");
-                }
-            }
-        }
-        path
-    }
-
-    fn nested(&mut self, segment: Segment, f: impl FnOnce(&mut Self)) {
-        if self.depth < MAX_DEPTH {
-            self.segments[self.depth] = segment;
-        }
-        self.depth += 1;
-        f(self);
-        self.depth -= 1;
-    }
-
-    /// Records a violation at the current path.
-    pub(crate) fn fail(&mut self, message: impl fmt::Display) {
-        let path = self.path();
-        self.out.push(Violation { path, message: message.to_string() });
-    }
-
-    /// Records a violation at `field` below the current path.
-    pub(crate) fn fail_at(&mut self, field: &'static str, message: impl fmt::Display) {
-        self.field(field, |c| c.fail(message));
-    }
-
-    /// Runs `f` with `.field` appended to the path.
-    pub(crate) fn field(&mut self, field: &'static str, f: impl FnOnce(&mut Self)) {
-        self.nested(Segment::Field(field), f);
-    }
-
-    /// Runs `f` with `[index]` appended to the path.
-    pub(crate) fn index(&mut self, index: usize, f: impl FnOnce(&mut Self)) {
-        self.nested(Segment::Index(index), f);
-    }
-
-    pub(crate) fn finish(self) -> Vec<Violation> {
-        self.out
-    }
-}
+pub(crate) use oci_json::Checker;
+pub use oci_json::Violation;
 
 /// A URI reference as RFC 3986 § 4.3 absolute-URI requires: a scheme, `:`, and only
 /// characters allowed in URIs (percent escapes well-formed).
@@ -211,16 +115,6 @@ pub(crate) fn is_rfc3339(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths() {
-        let mut c = Checker::new();
-        c.field("layers", |c| c.index(2, |c| c.fail_at("mediaType", "bad")));
-        c.field("os.version", |c| c.fail("bad"));
-        let v = c.finish();
-        assert_eq!(v[0].to_string(), "$.layers[2].mediaType: bad");
-        assert_eq!(v[1].path, "$[\"os.version\"]");
-    }
 
     #[test]
     fn uris() {

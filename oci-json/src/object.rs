@@ -74,6 +74,8 @@ pub fn insert_extra<'de, A: MapAccess<'de>>(
 ///
 /// A member marked `required` must be present (its value may still be `null` where the
 /// field's type reads `null`); any other absent member gets the field type's `Default`.
+/// A member marked `null_as_default` reads `null` as its type's `Default` even where the
+/// type itself refuses `null` (a spec object that Go tools write as `null` when empty).
 /// The struct must have every listed field plus `extra`, and nothing else.
 ///
 /// This is a hand-written visitor rather than `#[serde(flatten)]`, which buffers every
@@ -125,7 +127,7 @@ macro_rules! deserialize_object {
                                             <A::Error as $crate::__private::serde::de::Error>::duplicate_field($json),
                                         );
                                     }
-                                    $field = Some(map.next_value_seed($crate::MemberSeed::new())?);
+                                    $field = Some($crate::deserialize_object!(@read map $(, $required)?));
                                 })*
                                 other => $crate::insert_extra(&mut extra, other, &mut map)?,
                             }
@@ -149,7 +151,16 @@ macro_rules! deserialize_object {
             }
         }
     };
-    (@finish $field:ident, $json:literal) => {
+    (@read $map:ident) => {
+        $map.next_value_seed($crate::MemberSeed::new())?
+    };
+    (@read $map:ident, required) => {
+        $map.next_value_seed($crate::MemberSeed::new())?
+    };
+    (@read $map:ident, null_as_default) => {
+        $map.next_value_seed($crate::MemberSeed::<Option<_>>::new())?.unwrap_or_default()
+    };
+    (@finish $field:ident, $json:literal $(, null_as_default)?) => {
         $field.unwrap_or_default()
     };
     (@finish $field:ident, $json:literal, required) => {
@@ -189,6 +200,8 @@ mod tests {
         list: Vec<Inner>,
         #[serde(skip_serializing_if = "Option::is_none")]
         one: Option<Inner>,
+        #[serde(skip_serializing_if = "is_default")]
+        inner: Inner,
         #[serde(flatten)]
         extra: Extra,
     }
@@ -198,7 +211,12 @@ mod tests {
         m: "m";
         list: "list";
         one: "one";
+        inner: "inner" null_as_default;
     });
+
+    fn is_default(inner: &Inner) -> bool {
+        *inner == Inner::default()
+    }
 
     fn parse(json: &str) -> Result<Outer, serde_json::Error> {
         crate::from_slice(json.as_bytes())
@@ -228,6 +246,9 @@ mod tests {
         let o = parse(r#"{"id":"a","m":null,"list":null,"one":null,"x":{"y":[1,2.5,"s",null]}}"#)
             .unwrap();
         assert!(o.m.is_empty() && o.list.is_empty() && o.one.is_none());
+        assert!(parse(r#"{"id":"a","one":null,"inner":null}"#).unwrap().inner == Inner::default());
+        assert!(parse(r#"{"id":"a","list":[null]}"#).is_err());
+        assert_eq!(parse(r#"{"id":"a","inner":{"n":3}}"#).unwrap().inner.n, Some(3));
         assert_eq!(o.extra["x"]["y"][1], 2.5);
     }
 

@@ -73,21 +73,21 @@ pub struct Spec {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Spec, "Spec", {
-    oci_version: "ociVersion" => String, std::convert::identity, req;
-    root: "root" => Option<Root>, std::convert::identity, opt;
-    mounts: "mounts" => json::NullAsEmpty<Mount>, |w: json::NullAsEmpty<Mount>| w.0, opt;
-    process: "process" => Option<Process>, std::convert::identity, opt;
-    hostname: "hostname" => Option<String>, std::convert::identity, opt;
-    domainname: "domainname" => Option<String>, std::convert::identity, opt;
-    hooks: "hooks" => Option<Hooks>, std::convert::identity, opt;
-    annotations: "annotations" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
-    linux: "linux" => Option<Linux>, std::convert::identity, opt;
-    solaris: "solaris" => Option<Solaris>, std::convert::identity, opt;
-    windows: "windows" => Option<Windows>, std::convert::identity, opt;
-    vm: "vm" => Option<Vm>, std::convert::identity, opt;
-    zos: "zos" => Option<Zos>, std::convert::identity, opt;
-    freebsd: "freebsd" => Option<FreeBsd>, std::convert::identity, opt;
+oci_json::deserialize_object!(Spec, "Spec", {
+    oci_version: "ociVersion" required;
+    root: "root";
+    mounts: "mounts";
+    process: "process";
+    hostname: "hostname";
+    domainname: "domainname";
+    hooks: "hooks";
+    annotations: "annotations";
+    linux: "linux";
+    solaris: "solaris";
+    windows: "windows";
+    vm: "vm";
+    zos: "zos";
+    freebsd: "freebsd";
 });
 
 /// The container's root filesystem.
@@ -106,9 +106,9 @@ pub struct Root {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Root, "Root", {
-    path: "path" => String, std::convert::identity, req;
-    readonly: "readonly" => Option<bool>, std::convert::identity, opt;
+oci_json::deserialize_object!(Root, "Root", {
+    path: "path" required;
+    readonly: "readonly";
 });
 
 /// A mount.
@@ -140,13 +140,13 @@ pub struct Mount {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Mount, "Mount", {
-    destination: "destination" => String, std::convert::identity, req;
-    typ: "type" => Option<String>, std::convert::identity, opt;
-    source: "source" => Option<String>, std::convert::identity, opt;
-    options: "options" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    uid_mappings: "uidMappings" => json::NullAsEmpty<IdMapping>, |w: json::NullAsEmpty<IdMapping>| w.0, opt;
-    gid_mappings: "gidMappings" => json::NullAsEmpty<IdMapping>, |w: json::NullAsEmpty<IdMapping>| w.0, opt;
+oci_json::deserialize_object!(Mount, "Mount", {
+    destination: "destination" required;
+    typ: "type";
+    source: "source";
+    options: "options";
+    uid_mappings: "uidMappings";
+    gid_mappings: "gidMappings";
 });
 
 impl Mount {
@@ -243,23 +243,23 @@ pub struct Process {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Process, "Process", {
-    terminal: "terminal" => Option<bool>, std::convert::identity, opt;
-    console_size: "consoleSize" => Option<ConsoleSize>, std::convert::identity, opt;
-    user: "user" => Option<User>, std::convert::identity, opt;
-    args: "args" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    command_line: "commandLine" => Option<String>, std::convert::identity, opt;
-    env: "env" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    cwd: "cwd" => String, std::convert::identity, req;
-    capabilities: "capabilities" => Option<Capabilities>, std::convert::identity, opt;
-    rlimits: "rlimits" => json::NullAsEmpty<Rlimit>, |w: json::NullAsEmpty<Rlimit>| w.0, opt;
-    apparmor_profile: "apparmorProfile" => Option<String>, std::convert::identity, opt;
-    selinux_label: "selinuxLabel" => Option<String>, std::convert::identity, opt;
-    no_new_privileges: "noNewPrivileges" => Option<bool>, std::convert::identity, opt;
-    oom_score_adj: "oomScoreAdj" => Option<i64>, std::convert::identity, opt;
-    scheduler: "scheduler" => Option<Scheduler>, std::convert::identity, opt;
-    io_priority: "ioPriority" => Option<IoPriority>, std::convert::identity, opt;
-    exec_cpu_affinity: "execCPUAffinity" => Option<ExecCpuAffinity>, std::convert::identity, opt;
+oci_json::deserialize_object!(Process, "Process", {
+    terminal: "terminal";
+    console_size: "consoleSize";
+    user: "user";
+    args: "args";
+    command_line: "commandLine";
+    env: "env";
+    cwd: "cwd" required;
+    capabilities: "capabilities";
+    rlimits: "rlimits";
+    apparmor_profile: "apparmorProfile";
+    selinux_label: "selinuxLabel";
+    no_new_privileges: "noNewPrivileges";
+    oom_score_adj: "oomScoreAdj";
+    scheduler: "scheduler";
+    io_priority: "ioPriority";
+    exec_cpu_affinity: "execCPUAffinity";
 });
 
 /// A terminal size.
@@ -300,12 +300,12 @@ pub struct User {
     pub extra: Extra,
 }
 
-json::deserialize_object!(User, "User", {
-    uid: "uid" => Option<u32>, std::convert::identity, opt;
-    gid: "gid" => Option<u32>, std::convert::identity, opt;
-    umask: "umask" => Option<u32>, std::convert::identity, opt;
-    additional_gids: "additionalGids" => json::NullAsEmpty<u32>, |w: json::NullAsEmpty<u32>| w.0, opt;
-    username: "username" => Option<String>, std::convert::identity, opt;
+oci_json::deserialize_object!(User, "User", {
+    uid: "uid";
+    gid: "gid";
+    umask: "umask";
+    additional_gids: "additionalGids";
+    username: "username";
 });
 
 /// Capability sets.
@@ -334,12 +334,12 @@ pub struct Capabilities {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Capabilities, "Capabilities", {
-    bounding: "bounding" => Option<Vec<String>>, std::convert::identity, opt;
-    effective: "effective" => Option<Vec<String>>, std::convert::identity, opt;
-    inheritable: "inheritable" => Option<Vec<String>>, std::convert::identity, opt;
-    permitted: "permitted" => Option<Vec<String>>, std::convert::identity, opt;
-    ambient: "ambient" => Option<Vec<String>>, std::convert::identity, opt;
+oci_json::deserialize_object!(Capabilities, "Capabilities", {
+    bounding: "bounding";
+    effective: "effective";
+    inheritable: "inheritable";
+    permitted: "permitted";
+    ambient: "ambient";
 });
 
 /// A resource limit.
@@ -442,13 +442,13 @@ pub struct Hooks {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Hooks, "Hooks", {
-    prestart: "prestart" => json::NullAsEmpty<Hook>, |w: json::NullAsEmpty<Hook>| w.0, opt;
-    create_runtime: "createRuntime" => json::NullAsEmpty<Hook>, |w: json::NullAsEmpty<Hook>| w.0, opt;
-    create_container: "createContainer" => json::NullAsEmpty<Hook>, |w: json::NullAsEmpty<Hook>| w.0, opt;
-    start_container: "startContainer" => json::NullAsEmpty<Hook>, |w: json::NullAsEmpty<Hook>| w.0, opt;
-    poststart: "poststart" => json::NullAsEmpty<Hook>, |w: json::NullAsEmpty<Hook>| w.0, opt;
-    poststop: "poststop" => json::NullAsEmpty<Hook>, |w: json::NullAsEmpty<Hook>| w.0, opt;
+oci_json::deserialize_object!(Hooks, "Hooks", {
+    prestart: "prestart";
+    create_runtime: "createRuntime";
+    create_container: "createContainer";
+    start_container: "startContainer";
+    poststart: "poststart";
+    poststop: "poststop";
 });
 
 /// One hook.
@@ -540,24 +540,24 @@ pub struct Linux {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Linux, "Linux", {
-    namespaces: "namespaces" => json::NullAsEmpty<Namespace>, |w: json::NullAsEmpty<Namespace>| w.0, opt;
-    uid_mappings: "uidMappings" => json::NullAsEmpty<IdMapping>, |w: json::NullAsEmpty<IdMapping>| w.0, opt;
-    gid_mappings: "gidMappings" => json::NullAsEmpty<IdMapping>, |w: json::NullAsEmpty<IdMapping>| w.0, opt;
-    time_offsets: "timeOffsets" => json::StrictMap<TimeOffset>, |w: json::StrictMap<TimeOffset>| w.0, opt;
-    devices: "devices" => json::NullAsEmpty<Device>, |w: json::NullAsEmpty<Device>| w.0, opt;
-    net_devices: "netDevices" => json::StrictMap<NetDevice>, |w: json::StrictMap<NetDevice>| w.0, opt;
-    cgroups_path: "cgroupsPath" => Option<String>, std::convert::identity, opt;
-    resources: "resources" => Option<Resources>, std::convert::identity, opt;
-    intel_rdt: "intelRdt" => Option<IntelRdt>, std::convert::identity, opt;
-    memory_policy: "memoryPolicy" => Option<MemoryPolicy>, std::convert::identity, opt;
-    sysctl: "sysctl" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
-    seccomp: "seccomp" => Option<Seccomp>, std::convert::identity, opt;
-    rootfs_propagation: "rootfsPropagation" => Option<String>, std::convert::identity, opt;
-    masked_paths: "maskedPaths" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    readonly_paths: "readonlyPaths" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    mount_label: "mountLabel" => Option<String>, std::convert::identity, opt;
-    personality: "personality" => Option<Personality>, std::convert::identity, opt;
+oci_json::deserialize_object!(Linux, "Linux", {
+    namespaces: "namespaces";
+    uid_mappings: "uidMappings";
+    gid_mappings: "gidMappings";
+    time_offsets: "timeOffsets";
+    devices: "devices";
+    net_devices: "netDevices";
+    cgroups_path: "cgroupsPath";
+    resources: "resources";
+    intel_rdt: "intelRdt";
+    memory_policy: "memoryPolicy";
+    sysctl: "sysctl";
+    seccomp: "seccomp";
+    rootfs_propagation: "rootfsPropagation";
+    masked_paths: "maskedPaths";
+    readonly_paths: "readonlyPaths";
+    mount_label: "mountLabel";
+    personality: "personality";
 });
 
 /// A namespace to create (no path) or join (path).
@@ -780,16 +780,16 @@ pub struct InterfacePriority {
     pub priority: u32,
 }
 
-json::deserialize_object!(Resources, "Resources", {
-    devices: "devices" => json::NullAsEmpty<DeviceCgroup>, |w: json::NullAsEmpty<DeviceCgroup>| w.0, opt;
-    memory: "memory" => Option<Memory>, std::convert::identity, opt;
-    cpu: "cpu" => Option<Cpu>, std::convert::identity, opt;
-    block_io: "blockIO" => Option<BlockIo>, std::convert::identity, opt;
-    hugepage_limits: "hugepageLimits" => json::NullAsEmpty<HugepageLimit>, |w: json::NullAsEmpty<HugepageLimit>| w.0, opt;
-    network: "network" => Option<Network>, std::convert::identity, opt;
-    pids: "pids" => Option<Pids>, std::convert::identity, opt;
-    rdma: "rdma" => json::StrictMap<Rdma>, |w: json::StrictMap<Rdma>| w.0, opt;
-    unified: "unified" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
+oci_json::deserialize_object!(Resources, "Resources", {
+    devices: "devices";
+    memory: "memory";
+    cpu: "cpu";
+    block_io: "blockIO";
+    hugepage_limits: "hugepageLimits";
+    network: "network";
+    pids: "pids";
+    rdma: "rdma";
+    unified: "unified";
 });
 
 /// A device cgroup rule.
@@ -946,12 +946,12 @@ pub struct IntelRdt {
     pub extra: Extra,
 }
 
-json::deserialize_object!(IntelRdt, "IntelRdt", {
-    clos_id: "closID" => Option<String>, std::convert::identity, opt;
-    schemata: "schemata" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    l3_cache_schema: "l3CacheSchema" => Option<String>, std::convert::identity, opt;
-    mem_bw_schema: "memBwSchema" => Option<String>, std::convert::identity, opt;
-    enable_monitoring: "enableMonitoring" => Option<bool>, std::convert::identity, opt;
+oci_json::deserialize_object!(IntelRdt, "IntelRdt", {
+    clos_id: "closID";
+    schemata: "schemata";
+    l3_cache_schema: "l3CacheSchema";
+    mem_bw_schema: "memBwSchema";
+    enable_monitoring: "enableMonitoring";
 });
 
 /// NUMA memory policy (`set_mempolicy`).

@@ -41,14 +41,14 @@ pub struct Features {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Features, "Features", {
-    oci_version_min: "ociVersionMin" => String, std::convert::identity, req;
-    oci_version_max: "ociVersionMax" => String, std::convert::identity, req;
-    hooks: "hooks" => Option<Vec<String>>, std::convert::identity, opt;
-    mount_options: "mountOptions" => Option<Vec<String>>, std::convert::identity, opt;
-    annotations: "annotations" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
-    potentially_unsafe_config_annotations: "potentiallyUnsafeConfigAnnotations" => Option<Vec<String>>, std::convert::identity, opt;
-    linux: "linux" => Option<LinuxFeatures>, std::convert::identity, opt;
+oci_json::deserialize_object!(Features, "Features", {
+    oci_version_min: "ociVersionMin" required;
+    oci_version_max: "ociVersionMax" required;
+    hooks: "hooks";
+    mount_options: "mountOptions";
+    annotations: "annotations";
+    potentially_unsafe_config_annotations: "potentiallyUnsafeConfigAnnotations";
+    linux: "linux";
 });
 
 /// Linux features of a runtime.
@@ -93,13 +93,13 @@ pub struct LinuxFeatures {
     pub extra: Extra,
 }
 
-json::deserialize_object!(LinuxFeatures, "LinuxFeatures", {
-    namespaces: "namespaces" => Option<Vec<String>>, std::convert::identity, opt;
-    capabilities: "capabilities" => Option<Vec<String>>, std::convert::identity, opt;
-    cgroup: "cgroup" => Option<Value>, std::convert::identity, opt;
-    seccomp: "seccomp" => Option<Value>, std::convert::identity, opt;
-    apparmor: "apparmor" => Option<Value>, std::convert::identity, opt;
-    selinux: "selinux" => Option<Value>, std::convert::identity, opt;
-    intel_rdt: "intelRdt" => Option<Value>, std::convert::identity, opt;
-    mount_extensions: "mountExtensions" => Option<Value>, std::convert::identity, opt;
+oci_json::deserialize_object!(LinuxFeatures, "LinuxFeatures", {
+    namespaces: "namespaces";
+    capabilities: "capabilities";
+    cgroup: "cgroup";
+    seccomp: "seccomp";
+    apparmor: "apparmor";
+    selinux: "selinux";
+    intel_rdt: "intelRdt";
+    mount_extensions: "mountExtensions";
 });

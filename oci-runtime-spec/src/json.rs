@@ -206,7 +206,7 @@ macro_rules! deserialize_object {
                             }
                         }
                         Ok($ty {
-                            $($field: $crate::json::deserialize_object!(@finish $kind, $field, $json, $conv),)*
+                            $($field: $crate::oci_json::deserialize_object!(@finish $kind, $field, $json, $conv),)*
                             extra,
                         })
                     }

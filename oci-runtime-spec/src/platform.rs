@@ -46,15 +46,15 @@ pub struct Windows {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Windows, "Windows", {
-    layer_folders: "layerFolders" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    devices: "devices" => json::NullAsEmpty<WindowsDevice>, |w: json::NullAsEmpty<WindowsDevice>| w.0, opt;
-    resources: "resources" => Option<WindowsResources>, std::convert::identity, opt;
-    network: "network" => Option<WindowsNetwork>, std::convert::identity, opt;
-    credential_spec: "credentialSpec" => Option<Value>, std::convert::identity, opt;
-    servicing: "servicing" => Option<bool>, std::convert::identity, opt;
-    ignore_flushes_during_boot: "ignoreFlushesDuringBoot" => Option<bool>, std::convert::identity, opt;
-    hyperv: "hyperv" => Option<HyperV>, std::convert::identity, opt;
+oci_json::deserialize_object!(Windows, "Windows", {
+    layer_folders: "layerFolders";
+    devices: "devices";
+    resources: "resources";
+    network: "network";
+    credential_spec: "credentialSpec";
+    servicing: "servicing";
+    ignore_flushes_during_boot: "ignoreFlushesDuringBoot";
+    hyperv: "hyperv";
 });
 
 /// Solaris-specific configuration.
@@ -87,13 +87,13 @@ pub struct Solaris {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Solaris, "Solaris", {
-    milestone: "milestone" => Option<String>, std::convert::identity, opt;
-    limitpriv: "limitpriv" => Option<String>, std::convert::identity, opt;
-    max_shm_memory: "maxShmMemory" => Option<String>, std::convert::identity, opt;
-    capped_cpu: "cappedCPU" => Option<CappedCpu>, std::convert::identity, opt;
-    capped_memory: "cappedMemory" => Option<CappedMemory>, std::convert::identity, opt;
-    anet: "anet" => json::NullAsEmpty<Anet>, |w: json::NullAsEmpty<Anet>| w.0, opt;
+oci_json::deserialize_object!(Solaris, "Solaris", {
+    milestone: "milestone";
+    limitpriv: "limitpriv";
+    max_shm_memory: "maxShmMemory";
+    capped_cpu: "cappedCPU";
+    capped_memory: "cappedMemory";
+    anet: "anet";
 });
 
 /// Configuration of virtual-machine-based containers.
@@ -119,11 +119,11 @@ pub struct Vm {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Vm, "Vm", {
-    hypervisor: "hypervisor" => Option<VmHypervisor>, std::convert::identity, opt;
-    kernel: "kernel" => VmKernel, std::convert::identity, req;
-    image: "image" => Option<VmImage>, std::convert::identity, opt;
-    hw_config: "hwConfig" => Option<VmHwConfig>, std::convert::identity, opt;
+oci_json::deserialize_object!(Vm, "Vm", {
+    hypervisor: "hypervisor";
+    kernel: "kernel" required;
+    image: "image";
+    hw_config: "hwConfig";
 });
 
 /// The kernel of a VM container.
@@ -159,8 +159,8 @@ pub struct Zos {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Zos, "Zos", {
-    namespaces: "namespaces" => json::NullAsEmpty<Namespace>, |w: json::NullAsEmpty<Namespace>| w.0, opt;
+oci_json::deserialize_object!(Zos, "Zos", {
+    namespaces: "namespaces";
 });
 
 /// FreeBSD-specific configuration.
@@ -180,9 +180,9 @@ pub struct FreeBsd {
     pub extra: Extra,
 }
 
-json::deserialize_object!(FreeBsd, "FreeBsd", {
-    devices: "devices" => json::NullAsEmpty<FreeBsdDevice>, |w: json::NullAsEmpty<FreeBsdDevice>| w.0, opt;
-    jail: "jail" => Option<Jail>, std::convert::identity, opt;
+oci_json::deserialize_object!(FreeBsd, "FreeBsd", {
+    devices: "devices";
+    jail: "jail";
 });
 
 /// FreeBSD jail parameters.
@@ -239,21 +239,21 @@ pub struct Jail {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Jail, "a jail", {
-    parent: "parent" => Option<String>, std::convert::identity, opt;
-    host: "host" => Option<String>, std::convert::identity, opt;
-    ip4: "ip4" => Option<String>, std::convert::identity, opt;
-    ip4_addr: "ip4Addr" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    ip6: "ip6" => Option<String>, std::convert::identity, opt;
-    ip6_addr: "ip6Addr" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    vnet: "vnet" => Option<String>, std::convert::identity, opt;
-    interface: "interface" => Option<String>, std::convert::identity, opt;
-    vnet_interfaces: "vnetInterfaces" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    sysvmsg: "sysvmsg" => Option<String>, std::convert::identity, opt;
-    sysvsem: "sysvsem" => Option<String>, std::convert::identity, opt;
-    sysvshm: "sysvshm" => Option<String>, std::convert::identity, opt;
-    enforce_statfs: "enforceStatfs" => Option<u8>, std::convert::identity, opt;
-    allow: "allow" => Option<JailAllow>, std::convert::identity, opt;
+oci_json::deserialize_object!(Jail, "a jail", {
+    parent: "parent";
+    host: "host";
+    ip4: "ip4";
+    ip4_addr: "ip4Addr";
+    ip6: "ip6";
+    ip6_addr: "ip6Addr";
+    vnet: "vnet";
+    interface: "interface";
+    vnet_interfaces: "vnetInterfaces";
+    sysvmsg: "sysvmsg";
+    sysvsem: "sysvsem";
+    sysvshm: "sysvshm";
+    enforce_statfs: "enforceStatfs";
+    allow: "allow";
 });
 
 /// A device of a Windows container.

@@ -35,13 +35,13 @@ pub struct State {
     pub extra: Extra,
 }
 
-json::deserialize_object!(State, "State", {
-    oci_version: "ociVersion" => String, std::convert::identity, req;
-    id: "id" => String, std::convert::identity, req;
-    status: "status" => Status, std::convert::identity, req;
-    pid: "pid" => Option<u32>, std::convert::identity, opt;
-    bundle: "bundle" => String, std::convert::identity, req;
-    annotations: "annotations" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
+oci_json::deserialize_object!(State, "State", {
+    oci_version: "ociVersion" required;
+    id: "id" required;
+    status: "status" required;
+    pid: "pid";
+    bundle: "bundle" required;
+    annotations: "annotations";
 });
 
 /// A container's runtime status.

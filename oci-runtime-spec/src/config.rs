@@ -8,14 +8,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde::Serialize;
 
-use crate::json;
 use crate::platform::{FreeBsd, Solaris, Vm, Windows, Zos};
 
 /// Unknown fields, kept for lossless round trips.
-pub type Extra = Map<String, Value>;
+pub type Extra = oci_json::Extra;
 
 /// A container's configuration: `config.json` of a bundle.
 ///
@@ -163,7 +161,7 @@ impl Mount {
 }
 
 /// A range of IDs mapped from the host into the container.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct IdMapping {
@@ -175,12 +173,22 @@ pub struct IdMapping {
     pub host_id: u32,
     /// REQUIRED. How many IDs.
     pub size: u32,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
+
+oci_json::deserialize_object!(IdMapping, "IdMapping", {
+    container_id: "containerID" required;
+    host_id: "hostID" required;
+    size: "size" required;
+});
 
 impl IdMapping {
     /// `size` IDs from `host_id` on the host to `container_id` in the container.
     pub fn new(container_id: u32, host_id: u32, size: u32) -> Self {
-        Self { container_id, host_id, size }
+        Self { container_id, host_id, size, extra: Extra::new() }
     }
 }
 
@@ -263,7 +271,7 @@ oci_json::deserialize_object!(Process, "Process", {
 });
 
 /// A terminal size.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ConsoleSize {
@@ -271,7 +279,16 @@ pub struct ConsoleSize {
     pub height: u32,
     /// REQUIRED. Columns.
     pub width: u32,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
+
+oci_json::deserialize_object!(ConsoleSize, "ConsoleSize", {
+    height: "height" required;
+    width: "width" required;
+});
 
 /// The user of the process.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -343,7 +360,7 @@ oci_json::deserialize_object!(Capabilities, "Capabilities", {
 });
 
 /// A resource limit.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Rlimit {
@@ -354,63 +371,107 @@ pub struct Rlimit {
     pub hard: u64,
     /// REQUIRED. Soft limit.
     pub soft: u64,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
+}
+
+oci_json::deserialize_object!(Rlimit, "Rlimit", {
+    typ: "type" required;
+    hard: "hard" required;
+    soft: "soft" required;
+});
+
+impl Rlimit {
+    /// The limit `typ` (`RLIMIT_NOFILE`, ...) with a `hard` and a `soft` value.
+    pub fn new(typ: &str, hard: u64, soft: u64) -> Self {
+        Self { typ: typ.to_owned(), hard, soft, extra: Extra::new() }
+    }
 }
 
 /// Scheduling policy and parameters.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Scheduler {
     /// REQUIRED. `SCHED_OTHER`, `SCHED_FIFO`, ...
     pub policy: String,
     /// OPTIONAL. Nice value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nice: Option<i32>,
     /// OPTIONAL. Static priority.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i32>,
     /// OPTIONAL. `SCHED_FLAG_...` flags.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<String>,
     /// OPTIONAL. Deadline scheduling runtime (ns).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime: Option<u64>,
     /// OPTIONAL. Deadline (ns).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline: Option<u64>,
     /// OPTIONAL. Period (ns).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<u64>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(Scheduler, "Scheduler", {
+    policy: "policy" required;
+    nice: "nice";
+    priority: "priority";
+    flags: "flags";
+    runtime: "runtime";
+    deadline: "deadline";
+    period: "period";
+});
+
 /// I/O priority.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct IoPriority {
     /// REQUIRED. `IOPRIO_CLASS_RT`, `IOPRIO_CLASS_BE` or `IOPRIO_CLASS_IDLE`.
     pub class: String,
     /// OPTIONAL. Priority within the class, 0-7.
-    #[serde(default)]
     pub priority: i32,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(IoPriority, "IoPriority", {
+    class: "class" required;
+    priority: "priority";
+});
+
 /// CPU affinity of `exec`'d processes.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ExecCpuAffinity {
     /// OPTIONAL. Affinity before joining the container's cgroup (`0-3,7`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub initial: Option<String>,
     /// OPTIONAL. Affinity after.
-    #[serde(default, rename = "final", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "final", skip_serializing_if = "Option::is_none")]
     pub final_: Option<String>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
+
+oci_json::deserialize_object!(ExecCpuAffinity, "ExecCpuAffinity", {
+    initial: "initial";
+    final_: "final";
+});
 
 /// Lifecycle hooks.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -452,30 +513,33 @@ oci_json::deserialize_object!(Hooks, "Hooks", {
 });
 
 /// One hook.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Hook {
     /// REQUIRED. Absolute path of the program.
     pub path: String,
     /// OPTIONAL. Arguments, `argv[0]` included.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
     /// OPTIONAL. Environment.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<String>,
     /// OPTIONAL. Seconds before the hook is aborted (> 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<i64>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
+
+oci_json::deserialize_object!(Hook, "Hook", {
+    path: "path" required;
+    args: "args";
+    env: "env";
+    timeout: "timeout";
+});
 
 /// Linux-specific configuration.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -561,7 +625,7 @@ oci_json::deserialize_object!(Linux, "Linux", {
 });
 
 /// A namespace to create (no path) or join (path).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Namespace {
@@ -569,32 +633,48 @@ pub struct Namespace {
     #[serde(rename = "type")]
     pub typ: String,
     /// OPTIONAL. A namespace file to join.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
+
+oci_json::deserialize_object!(Namespace, "Namespace", {
+    typ: "type" required;
+    path: "path";
+});
 
 impl Namespace {
     /// A new namespace of `typ`.
     pub fn new(typ: &str) -> Self {
-        Self { typ: typ.to_owned(), path: None }
+        Self { typ: typ.to_owned(), path: None, extra: Extra::new() }
     }
 }
 
 /// A time namespace clock offset.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TimeOffset {
     /// OPTIONAL. Seconds.
-    #[serde(default)]
     pub secs: i64,
     /// OPTIONAL. Nanoseconds.
-    #[serde(default)]
     pub nanosecs: u32,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(TimeOffset, "TimeOffset", {
+    secs: "secs";
+    nanosecs: "nanosecs";
+});
+
 /// A device node to create.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -605,31 +685,53 @@ pub struct Device {
     /// REQUIRED. Absolute path in the container.
     pub path: String,
     /// OPTIONAL. Major number (REQUIRED unless `p`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub major: Option<i64>,
     /// OPTIONAL. Minor number (REQUIRED unless `p`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub minor: Option<i64>,
     /// OPTIONAL. Permission bits.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_mode: Option<u32>,
     /// OPTIONAL. Owner.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uid: Option<u32>,
     /// OPTIONAL. Group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gid: Option<u32>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(Device, "Device", {
+    typ: "type" required;
+    path: "path" required;
+    major: "major";
+    minor: "minor";
+    file_mode: "fileMode";
+    uid: "uid";
+    gid: "gid";
+});
+
 /// A network device to move into the container.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct NetDevice {
     /// OPTIONAL. Its name inside the container.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
+
+oci_json::deserialize_object!(NetDevice, "NetDevice", {
+    name: "name";
+});
 
 /// cgroup resource limits.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -671,58 +773,50 @@ pub struct Resources {
 }
 
 /// Block I/O limits.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BlockIo {
     /// OPTIONAL. Weight, 10-1000.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub weight: Option<u16>,
     /// OPTIONAL. Weight of the cgroup's own tasks, 10-1000.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub leaf_weight: Option<u16>,
     /// OPTIONAL. Per-device weights.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub weight_device: Vec<WeightDevice>,
     /// OPTIONAL. Read bytes per second per device.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub throttle_read_bps_device: Vec<ThrottleDevice>,
     /// OPTIONAL. Write bytes per second per device.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub throttle_write_bps_device: Vec<ThrottleDevice>,
     /// OPTIONAL. Read operations per second per device.
-    #[serde(
-        default,
-        rename = "throttleReadIOPSDevice",
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(rename = "throttleReadIOPSDevice", skip_serializing_if = "Vec::is_empty")]
     pub throttle_read_iops_device: Vec<ThrottleDevice>,
     /// OPTIONAL. Write operations per second per device.
-    #[serde(
-        default,
-        rename = "throttleWriteIOPSDevice",
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(rename = "throttleWriteIOPSDevice", skip_serializing_if = "Vec::is_empty")]
     pub throttle_write_iops_device: Vec<ThrottleDevice>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(BlockIo, "BlockIo", {
+    weight: "weight";
+    leaf_weight: "leafWeight";
+    weight_device: "weightDevice";
+    throttle_read_bps_device: "throttleReadBpsDevice";
+    throttle_write_bps_device: "throttleWriteBpsDevice";
+    throttle_read_iops_device: "throttleReadIOPSDevice";
+    throttle_write_iops_device: "throttleWriteIOPSDevice";
+});
+
 /// A per-device block I/O weight.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -732,15 +826,26 @@ pub struct WeightDevice {
     /// REQUIRED. Minor number.
     pub minor: i64,
     /// OPTIONAL. Weight, 10-1000.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub weight: Option<u16>,
     /// OPTIONAL. Leaf weight, 10-1000.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub leaf_weight: Option<u16>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(WeightDevice, "WeightDevice", {
+    major: "major" required;
+    minor: "minor" required;
+    weight: "weight";
+    leaf_weight: "leafWeight";
+});
+
 /// A per-device block I/O rate limit.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ThrottleDevice {
@@ -750,27 +855,42 @@ pub struct ThrottleDevice {
     pub minor: i64,
     /// REQUIRED. The rate.
     pub rate: u64,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(ThrottleDevice, "ThrottleDevice", {
+    major: "major" required;
+    minor: "minor" required;
+    rate: "rate" required;
+});
+
 /// Network class and interface priorities.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Network {
     /// OPTIONAL. Class identifier of the container's packets.
-    #[serde(default, rename = "classID", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "classID", skip_serializing_if = "Option::is_none")]
     pub class_id: Option<u32>,
     /// OPTIONAL. Priority per interface.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub priorities: Vec<InterfacePriority>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(Network, "Network", {
+    class_id: "classID";
+    priorities: "priorities";
+});
+
 /// A network interface's priority.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct InterfacePriority {
@@ -778,7 +898,16 @@ pub struct InterfacePriority {
     pub name: String,
     /// REQUIRED. Its priority.
     pub priority: u32,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
+
+oci_json::deserialize_object!(InterfacePriority, "InterfacePriority", {
+    name: "name" required;
+    priority: "priority" required;
+});
 
 oci_json::deserialize_object!(Resources, "Resources", {
     devices: "devices";
@@ -793,98 +922,142 @@ oci_json::deserialize_object!(Resources, "Resources", {
 });
 
 /// A device cgroup rule.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeviceCgroup {
     /// REQUIRED. Allow or deny.
     pub allow: bool,
     /// OPTIONAL. `a`, `c` or `b`.
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub typ: Option<String>,
     /// OPTIONAL. Major number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub major: Option<i64>,
     /// OPTIONAL. Minor number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub minor: Option<i64>,
     /// OPTIONAL. `r`, `w`, `m` combined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access: Option<String>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(DeviceCgroup, "DeviceCgroup", {
+    allow: "allow" required;
+    typ: "type";
+    major: "major";
+    minor: "minor";
+    access: "access";
+});
+
 /// Memory limits (bytes).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Memory {
     /// OPTIONAL. Limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// OPTIONAL. Soft limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reservation: Option<i64>,
     /// OPTIONAL. Memory plus swap limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub swap: Option<i64>,
     /// DEPRECATED. Kernel memory limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kernel: Option<i64>,
     /// DEPRECATED. Kernel TCP buffer limit.
-    #[serde(default, rename = "kernelTCP", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "kernelTCP", skip_serializing_if = "Option::is_none")]
     pub kernel_tcp: Option<i64>,
     /// OPTIONAL. Swappiness, 0-100.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub swappiness: Option<u64>,
     /// OPTIONAL. Disable the OOM killer.
-    #[serde(default, rename = "disableOOMKiller", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "disableOOMKiller", skip_serializing_if = "Option::is_none")]
     pub disable_oom_killer: Option<bool>,
     /// OPTIONAL. Hierarchical accounting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_hierarchy: Option<bool>,
     /// OPTIONAL. Refuse a limit below current usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub check_before_update: Option<bool>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(Memory, "Memory", {
+    limit: "limit";
+    reservation: "reservation";
+    swap: "swap";
+    kernel: "kernel";
+    kernel_tcp: "kernelTCP";
+    swappiness: "swappiness";
+    disable_oom_killer: "disableOOMKiller";
+    use_hierarchy: "useHierarchy";
+    check_before_update: "checkBeforeUpdate";
+});
+
 /// CPU limits.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Cpu {
     /// OPTIONAL. Relative share.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shares: Option<u64>,
     /// OPTIONAL. CFS quota (µs per period).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quota: Option<i64>,
     /// OPTIONAL. CFS burst (µs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub burst: Option<u64>,
     /// OPTIONAL. CFS period (µs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<u64>,
     /// OPTIONAL. Realtime runtime (µs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub realtime_runtime: Option<i64>,
     /// OPTIONAL. Realtime period (µs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub realtime_period: Option<u64>,
     /// OPTIONAL. CPUs (`0-3,7`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpus: Option<String>,
     /// OPTIONAL. Memory nodes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mems: Option<String>,
     /// OPTIONAL. `SCHED_IDLE` for the cgroup.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub idle: Option<i64>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(Cpu, "Cpu", {
+    shares: "shares";
+    quota: "quota";
+    burst: "burst";
+    period: "period";
+    realtime_runtime: "realtimeRuntime";
+    realtime_period: "realtimePeriod";
+    cpus: "cpus";
+    mems: "mems";
+    idle: "idle";
+});
+
 /// A huge page limit.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -893,31 +1066,57 @@ pub struct HugepageLimit {
     pub page_size: String,
     /// REQUIRED. Limit in bytes.
     pub limit: u64,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(HugepageLimit, "HugepageLimit", {
+    page_size: "pageSize" required;
+    limit: "limit" required;
+});
+
 /// Process count limit.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Pids {
     /// OPTIONAL. Maximum tasks (`-1` or absent: no limit).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(Pids, "Pids", {
+    limit: "limit";
+});
+
 /// RDMA limits of one device.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Rdma {
     /// OPTIONAL. Maximum HCA handles.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hca_handles: Option<u32>,
     /// OPTIONAL. Maximum HCA objects.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hca_objects: Option<u32>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
+
+oci_json::deserialize_object!(Rdma, "Rdma", {
+    hca_handles: "hcaHandles";
+    hca_objects: "hcaObjects";
+});
 
 /// Intel Resource Director Technology.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -955,26 +1154,32 @@ oci_json::deserialize_object!(IntelRdt, "IntelRdt", {
 });
 
 /// NUMA memory policy (`set_mempolicy`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct MemoryPolicy {
     /// REQUIRED. `MPOL_...`.
     pub mode: String,
     /// OPTIONAL. Nodes (`0-3,7`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nodes: Option<String>,
     /// OPTIONAL. `MPOL_F_...` flags.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<String>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(MemoryPolicy, "MemoryPolicy", {
+    mode: "mode" required;
+    nodes: "nodes";
+    flags: "flags";
+});
+
 /// A seccomp filter.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -982,39 +1187,41 @@ pub struct Seccomp {
     /// REQUIRED. Action when no rule matches (`SCMP_ACT_...`, open set).
     pub default_action: String,
     /// OPTIONAL. errno for `SCMP_ACT_ERRNO` default actions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_errno_ret: Option<u32>,
     /// OPTIONAL. `SCMP_ARCH_...` (open set).
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub architectures: Vec<String>,
     /// OPTIONAL. `SECCOMP_FILTER_FLAG_...`.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<String>,
     /// OPTIONAL. Unix socket of a seccomp agent (`SCMP_ACT_NOTIFY`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub listener_path: Option<String>,
     /// OPTIONAL. Opaque data passed to the agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub listener_metadata: Option<String>,
     /// OPTIONAL. Rules.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub syscalls: Vec<Syscall>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(Seccomp, "Seccomp", {
+    default_action: "defaultAction" required;
+    default_errno_ret: "defaultErrnoRet";
+    architectures: "architectures";
+    flags: "flags";
+    listener_path: "listenerPath";
+    listener_metadata: "listenerMetadata";
+    syscalls: "syscalls";
+});
+
 /// A seccomp rule.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -1024,19 +1231,26 @@ pub struct Syscall {
     /// REQUIRED. Action (`SCMP_ACT_...`).
     pub action: String,
     /// OPTIONAL. errno for `SCMP_ACT_ERRNO`/`SCMP_ACT_TRACE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errno_ret: Option<u32>,
     /// OPTIONAL. Argument conditions.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<SyscallArg>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(Syscall, "Syscall", {
+    names: "names" required;
+    action: "action" required;
+    errno_ret: "errnoRet";
+    args: "args";
+});
+
 /// A seccomp argument condition.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -1046,27 +1260,43 @@ pub struct SyscallArg {
     /// REQUIRED. Value.
     pub value: u64,
     /// OPTIONAL. Second value (`SCMP_CMP_MASKED_EQ`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value_two: Option<u64>,
     /// REQUIRED. `SCMP_CMP_...`.
     pub op: String,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(SyscallArg, "SyscallArg", {
+    index: "index" required;
+    value: "value" required;
+    value_two: "valueTwo";
+    op: "op" required;
+});
+
 /// Execution domain.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Personality {
     /// REQUIRED. `LINUX` or `LINUX32`.
     pub domain: String,
     /// OPTIONAL. Flags.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<String>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
+
+oci_json::deserialize_object!(Personality, "Personality", {
+    domain: "domain" required;
+    flags: "flags";
+});
 
 const DEFAULT_CAPS: [&str; 3] = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
 
@@ -1097,7 +1327,7 @@ impl Default for Spec {
                 ambient: caps(),
                 ..Capabilities::default()
             }),
-            rlimits: vec![Rlimit { typ: "RLIMIT_NOFILE".to_owned(), hard: 1024, soft: 1024 }],
+            rlimits: vec![Rlimit::new("RLIMIT_NOFILE", 1024, 1024)],
             no_new_privileges: Some(true),
             ..Process::default()
         };

@@ -8,7 +8,6 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::Extra;
-use crate::json;
 
 /// The output of a runtime's `features` command.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

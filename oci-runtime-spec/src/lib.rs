@@ -67,7 +67,6 @@
 mod arb;
 mod config;
 mod features;
-mod json;
 pub mod platform;
 mod state;
 mod validate;
@@ -95,10 +94,26 @@ pub const VERSION: &str = "1.2.1";
 /// # Errors
 /// A [`serde_json::Error`] with the line and column of the first problem.
 pub fn from_slice<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str(text),
-        Err(_) => serde_json::from_slice(bytes),
-    }
+    oci_json::from_slice(bytes)
+}
+
+/// Serialises a document to compact JSON (maps sorted, no whitespace).
+///
+/// # Errors
+/// Only if a value cannot be represented in JSON, which no type of this crate does.
+pub fn to_vec<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, serde_json::Error> {
+    oci_json::to_vec(value)
+}
+
+/// Serialises a document to compact JSON into `writer`, as [`to_vec`] does.
+///
+/// # Errors
+/// An I/O error of `writer`, as a [`serde_json::Error`].
+pub fn to_writer<W: std::io::Write, T: serde::Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+) -> Result<(), serde_json::Error> {
+    oci_json::to_writer(writer, value)
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Extra;
-use crate::json;
 
 /// The state a runtime reports for a container (`state` operation).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -59,6 +58,8 @@ pub enum Status {
     /// The process has exited.
     Stopped,
 }
+
+oci_json::impl_member!(Status);
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

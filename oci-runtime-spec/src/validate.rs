@@ -1,68 +1,10 @@
 //! `validate()`: every broken MUST of a runtime-spec document, with its JSON path.
 
-use std::fmt::{self, Write as _};
+pub use oci_json::Violation;
+use oci_json::Checker;
 
 use crate::config::{Hook, IdMapping, Linux, Process, Spec};
 use crate::{Features, State, Status};
-
-/// One violated requirement, found by `validate()`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct Violation {
-    /// Where, as a JSON path (`$.linux.namespaces[2].type`).
-    pub path: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
-
-/// Collects violations; the JSON path is a stack of segments rendered only when a
-/// violation is recorded, so validating a valid document allocates nothing.
-struct Checker {
-    segments: Vec<Segment>,
-    out: Vec<Violation>,
-}
-
-#[derive(Clone, Copy)]
-enum Segment {
-    Field(&'static str),
-    Index(usize),
-}
-
-impl Checker {
-    fn new() -> Self {
-        Self { segments: Vec::new(), out: Vec::new() }
-    }
-    fn fail(&mut self, message: impl fmt::Display) {
-        let mut path = String::from("$");
-        for s in &self.segments {
-            let _ = match s {
-                Segment::Field(f) => write!(path, ".{f}"),
-                Segment::Index(i) => write!(path, "[{i}]"),
-            };
-        }
-        self.out.push(Violation { path, message: message.to_string() });
-    }
-    fn nested(&mut self, segment: Segment, f: impl FnOnce(&mut Self)) {
-        self.segments.push(segment);
-        f(self);
-        self.segments.pop();
-    }
-    fn field(&mut self, name: &'static str, f: impl FnOnce(&mut Self)) {
-        self.nested(Segment::Field(name), f);
-    }
-    fn index(&mut self, i: usize, f: impl FnOnce(&mut Self)) {
-        self.nested(Segment::Index(i), f);
-    }
-    fn fail_at(&mut self, name: &'static str, message: impl fmt::Display) {
-        self.field(name, |c| c.fail(message));
-    }
-}
 
 /// SemVer 2.0.0: `MAJOR.MINOR.PATCH[-pre][+build]`, no leading zeros.
 pub(crate) fn is_semver(v: &str) -> bool {
@@ -539,7 +481,7 @@ impl Spec {
                 c.fail_at("layerFolders", "layerFolders must hold at least one folder")
             });
         }
-        c.out
+        c.finish()
     }
 }
 
@@ -560,7 +502,7 @@ impl State {
         if matches!(self.status, Status::Created | Status::Running) && self.pid.is_none() {
             c.fail_at("pid", "pid is required when the container is created or running");
         }
-        c.out
+        c.finish()
     }
 }
 
@@ -575,7 +517,7 @@ impl Features {
                 c.fail_at(name, format_args!("{v:?} is not a SemVer 2.0.0 version"));
             }
         }
-        c.out
+        c.finish()
     }
 }
 

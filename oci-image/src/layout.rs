@@ -4,8 +4,8 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::Violation;
 use crate::validate::Checker;
-use crate::{Violation};
 
 /// The version of the image layout this crate writes and reads.
 pub const IMAGE_LAYOUT_VERSION: &str = "1.0.0";

@@ -66,7 +66,6 @@ pub fn insert_extra<'de, A: MapAccess<'de>>(
     Ok(())
 }
 
-
 /// Implements `Deserialize` (and [`Member`](crate::Member)) for a spec object: each known
 /// member by its JSON name, read as a [`Member`](crate::Member) of the field's type; every
 /// other member into the struct's `extra: Extra` field; a repeated key, known or not, is

@@ -1,7 +1,7 @@
 //! `validate()`: every broken MUST of a runtime-spec document, with its JSON path.
 
-pub use oci_json::Violation;
 use oci_json::Checker;
+pub use oci_json::Violation;
 
 use crate::config::{Hook, IdMapping, Linux, Process, Spec};
 use crate::{Features, State, Status};

@@ -3,6 +3,7 @@
 
 mod conformance;
 mod docker;
+mod lossless;
 mod properties;
 mod tools;
 

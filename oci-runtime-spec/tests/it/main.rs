@@ -1,6 +1,8 @@
 //! Integration tests of `oci-runtime-spec`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod lossless;
+
 use std::process::Command;
 
 use oci_runtime_spec::{Features, Spec, State};

@@ -67,10 +67,10 @@
 mod arb;
 mod config;
 mod features;
-pub mod platform;
 mod state;
 mod validate;
 
+pub use config::platforms as platform;
 pub use config::{
     BlockIo, Capabilities, ConsoleSize, Cpu, Device, DeviceCgroup, ExecCpuAffinity, Extra, Hook,
     Hooks, HugepageLimit, IdMapping, IntelRdt, InterfacePriority, IoPriority, Linux, Memory,

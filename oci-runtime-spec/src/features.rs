@@ -86,7 +86,15 @@ pub struct LinuxFeatures {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub mount_extensions: Option<Value>,
-    /// Fields this crate does not know, kept (`netDevices`, `memoryPolicy`, ...).
+    /// OPTIONAL. Memory policy support (`modes`, `flags`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
+    pub memory_policy: Option<Value>,
+    /// OPTIONAL. Network device support (`enabled`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
+    pub net_devices: Option<Value>,
+    /// Members this crate does not know, kept (a valid Features document has none).
     #[serde(flatten)]
     #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
@@ -101,4 +109,6 @@ oci_json::deserialize_object!(LinuxFeatures, "LinuxFeatures", {
     selinux: "selinux";
     intel_rdt: "intelRdt";
     mount_extensions: "mountExtensions";
+    memory_policy: "memoryPolicy";
+    net_devices: "netDevices";
 });

@@ -35,9 +35,11 @@
 //! let back: Spec = serde_json::from_str(&json)?;
 //! assert_eq!(back, spec);
 //!
-//! // Relative mount destinations break a MUST of config.md.
-//! spec.mounts.push(Mount::new("relative", "tmpfs", "tmpfs", &[]));
-//! assert_eq!(spec.validate()[0].path, "$.mounts[8].destination");
+//! // Hook paths must be absolute (config.md § POSIX-platform Hooks).
+//! let mut hooks = oci_runtime_spec::Hooks::default();
+//! hooks.poststop.push(oci_runtime_spec::Hook::new("cleanup.sh"));
+//! spec.hooks = Some(hooks);
+//! assert_eq!(spec.validate()[0].path, "$.hooks.poststop[0].path");
 //! # Ok(()) }
 //! ```
 //!

@@ -72,3 +72,10 @@ oci_json::deserialize_object!(Hook, "Hook", {
     env: "env";
     timeout: "timeout";
 });
+
+impl Hook {
+    /// A hook running the program at `path` with no arguments, environment or timeout.
+    pub fn new(path: impl Into<String>) -> Self {
+        Self { path: path.into(), ..Self::default() }
+    }
+}

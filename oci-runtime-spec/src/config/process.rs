@@ -251,7 +251,7 @@ oci_json::deserialize_object!(Scheduler, "Scheduler", {
 pub struct IoPriority {
     /// REQUIRED. `IOPRIO_CLASS_RT`, `IOPRIO_CLASS_BE` or `IOPRIO_CLASS_IDLE`.
     pub class: String,
-    /// OPTIONAL. Priority within the class, 0-7.
+    /// REQUIRED. Priority within the class, 0 (highest) to 7 (lowest).
     pub priority: i32,
     /// Members this crate does not know, kept.
     #[serde(flatten)]
@@ -261,7 +261,7 @@ pub struct IoPriority {
 
 oci_json::deserialize_object!(IoPriority, "IoPriority", {
     class: "class" required;
-    priority: "priority";
+    priority: "priority" required;
 });
 
 /// CPU affinity of `exec`'d processes.

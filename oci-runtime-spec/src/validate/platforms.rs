@@ -35,7 +35,8 @@ pub(super) fn check(c: &mut Checker, spec: &Spec) {
             }
         });
     }
-    // [zos.namespaces.*]: the rules of Linux namespaces, with z/OS's types.
+    // [zos.namespaces.type] [zos.namespaces.path-absolute] [zos.namespaces.unique]: the rules
+    // of Linux namespaces, with the types of z/OS.
     if let Some(zos) = &spec.zos {
         c.field("zos", |c| {
             c.field("namespaces", |c| linux::namespaces(c, &zos.namespaces, &ZOS_NAMESPACES))

@@ -294,12 +294,14 @@ impl ImageConfiguration {
     }
 
     fn check(&self, c: &mut Checker) {
+        // [config.created.rfc3339]
         if let Some(created) = &self.created
             && !is_rfc3339(created)
         {
             c.fail_at("created", format_args!("{created:?} is not an RFC 3339 date-time"));
         }
         c.field("config", |c| {
+            // [config.Env.format]
             c.field("Env", |c| {
                 for (i, e) in self.config.env.iter().enumerate() {
                     if !matches!(e.split_once('='), Some((name, _)) if !name.is_empty()) {
@@ -311,6 +313,7 @@ impl ImageConfiguration {
             });
         });
         c.field("rootfs", |c| {
+            // [config.rootfs.type-layers]
             if self.rootfs.typ != "layers" {
                 c.fail_at(
                     "type",
@@ -320,6 +323,7 @@ impl ImageConfiguration {
         });
         c.field("history", |c| {
             for (i, h) in self.history.iter().enumerate() {
+                // [config.history.created.rfc3339]
                 if let Some(created) = &h.created
                     && !is_rfc3339(created)
                 {

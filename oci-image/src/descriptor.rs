@@ -132,15 +132,19 @@ impl Descriptor {
     }
 
     pub(crate) fn check(&self, c: &mut Checker) {
+        // [descriptor.mediaType.rfc6838] [manifest.config.mediaType-rfc6838]
+        // [manifest.layers.mediaType-rfc6838] [index.manifests.mediaType-rfc6838]
         if !self.media_type.is_well_formed() {
             c.fail_at(
                 "mediaType",
                 format_args!("{:?} is not an RFC 6838 media type", self.media_type.as_str()),
             );
         }
+        // [descriptor.size.int64]
         if self.size > i64::MAX as u64 {
             c.fail_at("size", "size is larger than a signed 64-bit integer");
         }
+        // [descriptor.urls.rfc3986]
         if !self.urls.is_empty() {
             c.field("urls", |c| {
                 for (i, url) in self.urls.iter().enumerate() {
@@ -150,6 +154,7 @@ impl Descriptor {
                 }
             });
         }
+        // [descriptor.data.identical]
         if let Some(data) = &self.data {
             let bytes = data.decode();
             match self.verify(&bytes) {
@@ -160,6 +165,7 @@ impl Descriptor {
                 ),
             }
         }
+        // [descriptor.artifactType.rfc6838]
         if let Some(artifact_type) = &self.artifact_type
             && !artifact_type.is_well_formed()
         {

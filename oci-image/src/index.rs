@@ -92,12 +92,14 @@ impl ImageIndex {
     }
 
     pub(crate) fn check(&self, c: &mut Checker) {
+        // [index.schemaVersion.2]
         if self.schema_version != 2 {
             c.fail_at(
                 "schemaVersion",
                 format_args!("schemaVersion must be 2, found {}", self.schema_version),
             );
         }
+        // [index.mediaType]
         if let Some(m) = &self.media_type
             && !m.is_index()
         {
@@ -106,6 +108,7 @@ impl ImageIndex {
                 format_args!("mediaType of an index must be {}, found {m}", MediaType::ImageIndex),
             );
         }
+        // [index.artifactType.rfc6838]
         if let Some(a) = &self.artifact_type
             && !a.is_well_formed()
         {
@@ -122,6 +125,7 @@ impl ImageIndex {
         if let Some(subject) = &self.subject {
             c.field("subject", |c| subject.check(c));
         }
+        // [index.not-a-manifest]
         for field in ["config", "layers"] {
             if self.extra.contains_key(field) {
                 c.fail_at(field, format_args!("an index must not have `{field}` (ambiguous with a manifest, CVE-2021-41190)"));

@@ -47,6 +47,7 @@ impl ImageLayout {
     /// Every violated requirement of `image-layout.md` for this file.
     pub fn validate(&self) -> Vec<Violation> {
         let mut c = Checker::new();
+        // [layout.imageLayoutVersion.value]
         if self.image_layout_version != IMAGE_LAYOUT_VERSION {
             c.fail_at(
                 "imageLayoutVersion",

@@ -89,12 +89,14 @@ impl ImageManifest {
     }
 
     pub(crate) fn check(&self, c: &mut Checker) {
+        // [manifest.schemaVersion.2]
         if self.schema_version != 2 {
             c.fail_at(
                 "schemaVersion",
                 format_args!("schemaVersion must be 2, found {}", self.schema_version),
             );
         }
+        // [manifest.mediaType]
         if let Some(m) = &self.media_type
             && !m.is_manifest()
         {
@@ -106,6 +108,7 @@ impl ImageManifest {
                 ),
             );
         }
+        // [manifest.artifactType.rfc6838] [manifest.artifactType.empty-config]
         if let Some(a) = &self.artifact_type {
             if !a.is_well_formed() {
                 c.fail_at(
@@ -121,6 +124,7 @@ impl ImageManifest {
         }
         c.field("config", |c| self.config.check(c));
         c.field("layers", |c| {
+            // [manifest.layers.not-empty]
             if self.layers.is_empty() {
                 c.fail("layers must hold at least one descriptor (the empty descriptor for artifacts without layers)");
             }
@@ -131,6 +135,7 @@ impl ImageManifest {
         if let Some(subject) = &self.subject {
             c.field("subject", |c| subject.check(c));
         }
+        // [manifest.not-an-index]
         if self.extra.contains_key("manifests") {
             c.fail_at(
                 "manifests",

@@ -207,6 +207,7 @@ impl Platform {
     pub(crate) fn check(&self, c: &mut Checker) {
         // Schema: `architecture` and `os` are required strings; presence is enforced by
         // parsing. Empty values name no platform at all.
+        // [index.platform.not-empty]
         if self.architecture.is_empty() {
             c.fail_at("architecture", "architecture is empty");
         }

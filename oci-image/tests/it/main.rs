@@ -5,6 +5,7 @@ mod conformance;
 mod docker;
 mod lossless;
 mod properties;
+mod requirements;
 mod tools;
 
 use serde_json::Value;

@@ -259,6 +259,21 @@ oci_json::deserialize_object!(History, "a history entry", {
     empty_layer: "empty_layer";
 });
 
+impl History {
+    /// The history entry of a step `created_by` (a command line, `COPY . /app`, ...), with
+    /// nothing else set. Set `created`, `author`, `comment` on the value; mark a step that
+    /// made no layer with [`History::empty_layer`].
+    pub fn new(created_by: impl Into<String>) -> Self {
+        Self { created_by: Some(created_by.into()), ..Self::default() }
+    }
+
+    /// The entry of a step `created_by` that changed no file and so has no layer
+    /// (`empty_layer: true`: `ENV`, `CMD`, ...).
+    pub fn empty_layer(created_by: impl Into<String>) -> Self {
+        Self { empty_layer: Some(true), ..Self::new(created_by) }
+    }
+}
+
 impl ImageConfiguration {
     /// A configuration for `os`/`architecture` with no layers and nothing else set.
     pub fn new(os: impl Into<String>, architecture: impl Into<String>) -> Self {
@@ -275,6 +290,25 @@ impl ImageConfiguration {
             history: Vec::new(),
             extra: Map::new(),
         }
+    }
+
+    /// A configuration for `platform` (its OS, architecture, variant, OS version and OS
+    /// features) with no layers and nothing else set.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use oci_image::{ImageConfiguration, Platform};
+    /// let platform: Platform = "linux/arm64/v8".parse()?;
+    /// let config = ImageConfiguration::from_platform(&platform);
+    /// assert_eq!(config.platform(), platform);
+    /// # Ok(()) }
+    /// ```
+    pub fn from_platform(platform: &Platform) -> Self {
+        let mut config = Self::new(platform.os.clone(), platform.architecture.clone());
+        config.variant.clone_from(&platform.variant);
+        config.os_version.clone_from(&platform.os_version);
+        config.os_features.clone_from(&platform.os_features);
+        config
     }
 
     /// The platform this configuration declares (not normalised).

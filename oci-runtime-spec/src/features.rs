@@ -112,3 +112,10 @@ oci_json::deserialize_object!(LinuxFeatures, "LinuxFeatures", {
     memory_policy: "memoryPolicy";
     net_devices: "netDevices";
 });
+
+impl Features {
+    /// A runtime's features, recognising runtime-spec versions `min` to `max`.
+    pub fn new(min: impl Into<String>, max: impl Into<String>) -> Self {
+        Self { oci_version_min: min.into(), oci_version_max: max.into(), ..Self::default() }
+    }
+}

@@ -132,6 +132,22 @@ impl Status {
     }
 }
 
+impl State {
+    /// The state of container `id` in `status`, with its absolute `bundle` path, for
+    /// [`crate::VERSION`]; set `pid` for a created or running container.
+    pub fn new(id: impl Into<String>, status: Status, bundle: impl Into<String>) -> Self {
+        Self {
+            oci_version: crate::VERSION.to_owned(),
+            id: id.into(),
+            status,
+            pid: None,
+            bundle: bundle.into(),
+            annotations: BTreeMap::new(),
+            extra: Extra::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

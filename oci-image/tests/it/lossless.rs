@@ -85,3 +85,16 @@ fn exposed_ports_and_volumes_values_kept_as_they_came() {
     let json: Value = serde_json::to_value(&built).unwrap();
     assert_eq!(json["config"], json!({"ExposedPorts": {"80/tcp": {}}, "Volumes": {"/data": {}}}));
 }
+
+#[test]
+fn history_and_configuration_constructors() {
+    let mut config = ImageConfiguration::from_platform(&"windows/amd64".parse().unwrap());
+    config.history.push(oci_image::History::new("COPY app /app"));
+    config.history.push(oci_image::History::empty_layer("CMD [\"/app\"]"));
+    assert_eq!(config.os, "windows");
+    assert_eq!(config.history[1].empty_layer, Some(true));
+    assert!(config.validate().is_empty());
+    let again: ImageConfiguration =
+        oci_image::json::from_slice(&oci_image::json::to_vec(&config).unwrap()).unwrap();
+    assert_eq!(again, config);
+}

@@ -280,3 +280,25 @@ oci_json::deserialize_object!(Personality, "Personality", {
     domain: "domain" required;
     flags: "flags";
 });
+
+impl Device {
+    /// A device node of `typ` (`c`, `b`, `u` or `p`) at `path`; set `major` and `minor`
+    /// unless `typ` is `p`.
+    pub fn new(typ: impl Into<String>, path: impl Into<String>) -> Self {
+        Self { typ: typ.into(), path: path.into(), ..Self::default() }
+    }
+}
+
+impl MemoryPolicy {
+    /// The NUMA memory policy `mode` (`MPOL_...`) with no nodes or flags.
+    pub fn new(mode: impl Into<String>) -> Self {
+        Self { mode: mode.into(), ..Self::default() }
+    }
+}
+
+impl Personality {
+    /// The execution domain `domain` (`LINUX` or `LINUX32`).
+    pub fn new(domain: impl Into<String>) -> Self {
+        Self { domain: domain.into(), ..Self::default() }
+    }
+}

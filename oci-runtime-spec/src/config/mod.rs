@@ -131,3 +131,10 @@ oci_json::deserialize_object!(Root, "Root", {
     path: "path" required;
     readonly: "readonly";
 });
+
+impl Root {
+    /// The root file system at `path` (absolute, or relative to the bundle), read-write.
+    pub fn new(path: impl Into<String>) -> Self {
+        Self { path: path.into(), ..Self::default() }
+    }
+}

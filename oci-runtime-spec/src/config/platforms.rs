@@ -725,3 +725,66 @@ oci_json::deserialize_object!(JailAllow, "JailAllow", {
     reserved_ports: "reservedPorts";
     suser: "suser";
 });
+
+impl Windows {
+    /// Windows configuration with `layer_folders` (topmost first, the scratch last).
+    pub fn new(layer_folders: Vec<String>) -> Self {
+        Self { layer_folders, ..Self::default() }
+    }
+}
+
+impl WindowsDevice {
+    /// The device `id`, read as `id_type` (`class`).
+    pub fn new(id: impl Into<String>, id_type: impl Into<String>) -> Self {
+        Self { id: id.into(), id_type: id_type.into(), extra: Extra::new() }
+    }
+}
+
+impl WindowsCpuAffinity {
+    /// The CPU `mask` within processor `group`.
+    pub fn new(mask: u64, group: u32) -> Self {
+        Self { mask, group, extra: Extra::new() }
+    }
+}
+
+impl Vm {
+    /// A VM container booting `kernel`.
+    pub fn new(kernel: VmKernel) -> Self {
+        Self { kernel, ..Self::default() }
+    }
+}
+
+impl VmKernel {
+    /// The kernel at the absolute `path`, with no parameters or initrd.
+    pub fn new(path: impl Into<String>) -> Self {
+        Self { path: path.into(), ..Self::default() }
+    }
+}
+
+impl VmHypervisor {
+    /// The hypervisor at the absolute `path`, with no parameters.
+    pub fn new(path: impl Into<String>) -> Self {
+        Self { path: path.into(), ..Self::default() }
+    }
+}
+
+impl VmImage {
+    /// The root image at the absolute `path`, of `format` (`raw`, `qcow2`, ...).
+    pub fn new(path: impl Into<String>, format: impl Into<String>) -> Self {
+        Self { path: path.into(), format: format.into(), extra: Extra::new() }
+    }
+}
+
+impl VmIoMem {
+    /// `nr_mfns` machine frames from `first_mfn` mapped at guest frame `first_gfn`.
+    pub fn new(first_gfn: u64, first_mfn: u64, nr_mfns: u64) -> Self {
+        Self { first_gfn, first_mfn, nr_mfns, extra: Extra::new() }
+    }
+}
+
+impl FreeBsdDevice {
+    /// The device `path` (relative to `/dev`), with the default mode.
+    pub fn new(path: impl Into<String>) -> Self {
+        Self { path: path.into(), ..Self::default() }
+    }
+}

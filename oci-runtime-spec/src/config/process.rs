@@ -285,3 +285,38 @@ oci_json::deserialize_object!(ExecCpuAffinity, "ExecCpuAffinity", {
     initial: "initial";
     final_: "final";
 });
+
+impl Process {
+    /// A process running `args` in the absolute directory `cwd`, nothing else set.
+    pub fn new(args: Vec<String>, cwd: impl Into<String>) -> Self {
+        Self { args, cwd: cwd.into(), ..Self::default() }
+    }
+}
+
+impl ConsoleSize {
+    /// A terminal of `height` rows and `width` columns.
+    pub fn new(height: u32, width: u32) -> Self {
+        Self { height, width, extra: Extra::new() }
+    }
+}
+
+impl User {
+    /// The POSIX user `uid`:`gid` in the container.
+    pub fn new(uid: u32, gid: u32) -> Self {
+        Self { uid: Some(uid), gid: Some(gid), ..Self::default() }
+    }
+}
+
+impl Scheduler {
+    /// The scheduling policy `policy` (`SCHED_OTHER`, ...) with no parameters.
+    pub fn new(policy: impl Into<String>) -> Self {
+        Self { policy: policy.into(), ..Self::default() }
+    }
+}
+
+impl IoPriority {
+    /// The I/O priority `priority` (0 highest, 7 lowest) within `class`.
+    pub fn new(class: impl Into<String>, priority: i32) -> Self {
+        Self { class: class.into(), priority, extra: Extra::new() }
+    }
+}

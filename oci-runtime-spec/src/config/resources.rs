@@ -391,3 +391,38 @@ oci_json::deserialize_object!(Rdma, "Rdma", {
     hca_handles: "hcaHandles";
     hca_objects: "hcaObjects";
 });
+
+impl DeviceCgroup {
+    /// A rule allowing (or denying) access to every device; narrow it with the fields.
+    pub fn new(allow: bool) -> Self {
+        Self { allow, ..Self::default() }
+    }
+}
+
+impl HugepageLimit {
+    /// A limit of `limit` bytes of huge pages of `page_size` (`2MB`, `1GB`).
+    pub fn new(page_size: impl Into<String>, limit: u64) -> Self {
+        Self { page_size: page_size.into(), limit, extra: Extra::new() }
+    }
+}
+
+impl WeightDevice {
+    /// A weight entry for device `major`:`minor`; set `weight` or `leaf_weight`.
+    pub fn new(major: i64, minor: i64) -> Self {
+        Self { major, minor, ..Self::default() }
+    }
+}
+
+impl ThrottleDevice {
+    /// A rate limit of `rate` for device `major`:`minor`.
+    pub fn new(major: i64, minor: i64, rate: u64) -> Self {
+        Self { major, minor, rate, extra: Extra::new() }
+    }
+}
+
+impl InterfacePriority {
+    /// The priority `priority` for the interface `name`.
+    pub fn new(name: impl Into<String>, priority: u32) -> Self {
+        Self { name: name.into(), priority, extra: Extra::new() }
+    }
+}

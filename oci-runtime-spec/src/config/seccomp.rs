@@ -103,3 +103,25 @@ oci_json::deserialize_object!(SyscallArg, "SyscallArg", {
     value_two: "valueTwo";
     op: "op" required;
 });
+
+impl Seccomp {
+    /// A filter whose `default_action` (`SCMP_ACT_...`) applies to every syscall no rule
+    /// matches.
+    pub fn new(default_action: impl Into<String>) -> Self {
+        Self { default_action: default_action.into(), ..Self::default() }
+    }
+}
+
+impl Syscall {
+    /// A rule taking `action` (`SCMP_ACT_...`) on the syscalls `names`.
+    pub fn new(names: Vec<String>, action: impl Into<String>) -> Self {
+        Self { names, action: action.into(), ..Self::default() }
+    }
+}
+
+impl SyscallArg {
+    /// The condition `op` (`SCMP_CMP_...`) of argument `index` against `value`.
+    pub fn new(index: u32, value: u64, op: impl Into<String>) -> Self {
+        Self { index, value, op: op.into(), ..Self::default() }
+    }
+}

@@ -1,6 +1,7 @@
 //! Integration tests of `oci-runtime-spec`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod constructors;
 mod lossless;
 mod requirements;
 

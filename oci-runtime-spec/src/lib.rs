@@ -8,8 +8,14 @@
 //!   parse whatever they hold, so a new kernel capability never breaks a runtime; each
 //!   document's `validate()` reports every broken MUST, and unknown values, with its JSON
 //!   path.
-//! - **Lossless.** Unknown fields are kept in `extra` maps; duplicate JSON keys are an
-//!   error (CVE-2014-8179); maps serialise sorted.
+//! - **Lossless.** Every object of every document keeps the members this version does
+//!   not know in its `extra` map, so a tool that edits one field of a config.json keeps
+//!   what a newer spec or a runtime's extension put there; duplicate JSON keys are an
+//!   error at any depth (CVE-2014-8179); maps serialise sorted. The rules are those of the
+//!   shared `oci-json` crate, which `oci-image` reads its documents with too.
+//! - **Every requirement listed.** `REQUIREMENTS.md`, beside this crate's sources, has a
+//!   row for each MUST and REQUIRED of the spec: what `validate()` or parsing checks, or why
+//!   a document cannot show it. Nothing is checked more strictly than the spec says.
 //! - **Defaults that match runc.** [`Spec::default`] is `runc spec` and
 //!   [`Spec::rootless`] `runc spec --rootless`, but for `ociVersion`, which is [`VERSION`].
 //!
@@ -62,6 +68,9 @@
 //!
 //! Use [`from_slice`], which checks UTF-8 once for the whole document and is faster than
 //! `serde_json::from_slice`; both reject duplicate keys, since the types themselves do.
+//! [`to_vec`] and [`to_writer`] write compact JSON, so no direct `serde_json` dependency
+//! is needed. A missing required member or a value of the wrong JSON type is a parse error;
+//! every other broken requirement is a [`Violation`] of `validate()`.
 
 #![forbid(unsafe_code)]
 

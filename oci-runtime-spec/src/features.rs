@@ -26,8 +26,9 @@ pub struct Features {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mount_options: Option<Vec<String>>,
     /// OPTIONAL. Implementation details (`io.github.seccomp.libseccomp.version`, ...).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
+    /// (`None` when absent or `null`, which features.md keeps apart from an empty map.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<BTreeMap<String, String>>,
     /// OPTIONAL. Annotation keys (or prefixes ending in `.`) that change behaviour unsafely.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub potentially_unsafe_config_annotations: Option<Vec<String>>,

@@ -43,7 +43,7 @@ impl Features {
         }
         // [features.annotations.key-not-empty]
         c.field("annotations", |c| {
-            if self.annotations.contains_key("") {
+            if self.annotations.as_ref().is_some_and(|a| a.contains_key("")) {
                 c.key("", |c| c.fail("annotation keys must not be empty"));
             }
         });

@@ -154,6 +154,9 @@ const RLIMITS: [&str; 16] = [
     "RLIMIT_STACK",
 ];
 /// Linux capabilities known to this crate (`capability.h` up to Linux 6.x).
+///
+/// For callers that want to warn about others: `validate()` does not report an unknown
+/// capability, since config.md has runtimes log it as a warning rather than refuse it.
 pub const KNOWN_CAPABILITIES: [&str; 41] = [
     "CAP_CHOWN",
     "CAP_DAC_OVERRIDE",

@@ -82,3 +82,17 @@ fn known_members_refused_twice_and_null_read_as_go_does() {
     let with_null = r#"{"ociVersion":"1.2.1","x":null}"#;
     assert_eq!(oci_runtime_spec::from_slice::<Spec>(with_null.as_bytes()).unwrap().extra, extra);
 }
+
+#[test]
+fn features_keep_empty_apart_from_absent() {
+    // features.md: `null` must not be confused with an empty value.
+    for json in [
+        r#"{"ociVersionMin":"1.0.0","ociVersionMax":"1.2.1","annotations":{},"hooks":[],"linux":{"namespaces":[]}}"#,
+        r#"{"ociVersionMin":"1.0.0","ociVersionMax":"1.2.1"}"#,
+    ] {
+        let features: Features = oci_runtime_spec::from_slice(json.as_bytes()).unwrap();
+        let again: Value =
+            serde_json::from_slice(&oci_runtime_spec::to_vec(&features).unwrap()).unwrap();
+        assert_eq!(again, serde_json::from_str::<Value>(json).unwrap());
+    }
+}

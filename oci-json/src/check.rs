@@ -43,11 +43,29 @@ impl fmt::Display for Violation {
 /// assert_eq!(v[0].path, r#"$.linux.sysctl["net.ipv4.ip_forward"]"#);
 /// assert_eq!(v[1].to_string(), "$.linux.devices[1].path: must be absolute");
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Checker {
-    segments: Vec<Segment>,
+    /// The first [`INLINE`] segments of the path; deeper ones are in `deeper`.
+    inline: [Segment; INLINE],
+    deeper: Vec<Segment>,
+    depth: usize,
     keys: String,
     out: Vec<Violation>,
+}
+
+/// Path segments kept without allocating: deeper than every OCI document goes.
+const INLINE: usize = 16;
+
+impl Default for Checker {
+    fn default() -> Self {
+        Self {
+            inline: [Segment::Index(0); INLINE],
+            deeper: Vec::new(),
+            depth: 0,
+            keys: String::new(),
+            out: Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -64,17 +82,23 @@ impl Checker {
         Self::default()
     }
 
+    /// The segments of the current path, outermost first.
+    fn segments(&self) -> impl Iterator<Item = &Segment> {
+        self.inline[..self.depth.min(INLINE)].iter().chain(&self.deeper)
+    }
+
     /// The current JSON path.
     pub fn path(&self) -> String {
         let mut path = String::from("$");
-        for (i, segment) in self.segments.iter().enumerate() {
-            match *segment {
+        let segments: Vec<&Segment> = self.segments().collect();
+        for (i, segment) in segments.iter().enumerate() {
+            match **segment {
                 Segment::Field(name) => push_name(&mut path, name),
                 Segment::Index(index) => {
                     let _ = write!(path, "[{index}]");
                 }
                 Segment::Key(start) => {
-                    let end = self.segments[i + 1..]
+                    let end = segments[i + 1..]
                         .iter()
                         .find_map(|s| match s {
                             Segment::Key(next) => Some(*next),
@@ -88,18 +112,28 @@ impl Checker {
         path
     }
 
+    #[inline]
     fn nested(&mut self, segment: Segment, f: impl FnOnce(&mut Self)) {
-        self.segments.push(segment);
+        match self.inline.get_mut(self.depth) {
+            Some(slot) => *slot = segment,
+            None => self.deeper.push(segment),
+        }
+        self.depth += 1;
         f(self);
-        self.segments.pop();
+        self.depth -= 1;
+        if self.depth >= INLINE {
+            self.deeper.pop();
+        }
     }
 
     /// Runs `f` one member down, at `.name`.
+    #[inline]
     pub fn field(&mut self, name: &'static str, f: impl FnOnce(&mut Self)) {
         self.nested(Segment::Field(name), f);
     }
 
     /// Runs `f` one element down, at `[index]`.
+    #[inline]
     pub fn index(&mut self, index: usize, f: impl FnOnce(&mut Self)) {
         self.nested(Segment::Index(index), f);
     }
@@ -202,5 +236,21 @@ mod tests {
         let v = c.finish();
         assert_eq!(v[0].path.matches('[').count(), 20);
         assert!(v[0].path.ends_with("[2][1]"));
+
+        // Map keys above and below the inline segments render alike.
+        let mut c = Checker::new();
+        c.key("a.b", |c| {
+            down_then(c, 17, &mut |c| c.key("x.y", |c| c.key("z", |c| c.fail("deep"))))
+        });
+        let path = c.finish().remove(0).path;
+        assert!(path.starts_with(r#"$["a.b"][17]"#) && path.ends_with(r#"[1]["x.y"].z"#), "{path}");
+    }
+
+    fn down_then(c: &mut Checker, n: usize, f: &mut dyn FnMut(&mut Checker)) {
+        if n == 0 {
+            f(c);
+        } else {
+            c.index(n, |c| down_then(c, n - 1, f));
+        }
     }
 }

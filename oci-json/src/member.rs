@@ -32,6 +32,9 @@ pub trait Member<'de>: Sized {
     fn deserialize_member<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
 }
 
+/// How many items of an array are gathered on the stack before the first allocation.
+const INLINE: usize = 8;
+
 /// Reads a `T` as a [`Member`]: the seed [`deserialize_object!`](crate::deserialize_object)
 /// passes to `MapAccess::next_value_seed`.
 #[derive(Debug)]
@@ -123,7 +126,28 @@ impl<'de, T: Member<'de>> Member<'de> for Vec<T> {
                 d.deserialize_seq(self)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(256));
+                // JSON gives no length up front. The first few items wait on the stack, so
+                // a short array (most of them in OCI documents) gets one allocation of its
+                // exact size rather than a series of growing ones.
+                let mut head: [Option<T>; INLINE] = Default::default();
+                for (n, slot) in head.iter_mut().enumerate() {
+                    match seq.next_element_seed(MemberSeed::<T>::new())? {
+                        Some(item) => *slot = Some(item),
+                        None => {
+                            let mut out = Vec::with_capacity(n);
+                            out.extend(head.iter_mut().take(n).filter_map(Option::take));
+                            return Ok(out);
+                        }
+                    }
+                }
+                let Some(next) = seq.next_element_seed(MemberSeed::<T>::new())? else {
+                    let mut out = Vec::with_capacity(INLINE);
+                    out.extend(head.iter_mut().filter_map(Option::take));
+                    return Ok(out);
+                };
+                let mut out = Vec::with_capacity(INLINE * 2);
+                out.extend(head.iter_mut().filter_map(Option::take));
+                out.push(next);
                 while let Some(item) = seq.next_element_seed(MemberSeed::<T>::new())? {
                     out.push(item);
                 }
@@ -254,6 +278,14 @@ mod tests {
     fn null_rules() {
         assert_eq!(member::<Vec<u32>>("null").unwrap(), Vec::<u32>::new());
         assert_eq!(member::<Vec<u32>>("[1,2]").unwrap(), vec![1, 2]);
+        for n in [0, 1, 7, 8, 9, 16, 17, 40] {
+            let json = format!("[{}]", (0..n).map(|i| i.to_string()).collect::<Vec<_>>().join(","));
+            let v = member::<Vec<u32>>(&json).unwrap();
+            assert_eq!(v, (0..n).collect::<Vec<u32>>(), "{n} items");
+            if n <= INLINE as u32 {
+                assert_eq!(v.capacity(), v.len(), "{n} items: one exact allocation");
+            }
+        }
         assert!(member::<Vec<u32>>("[1,null]").is_err());
         assert_eq!(member::<Option<Vec<u32>>>("null").unwrap(), None);
         assert_eq!(member::<Option<Vec<u32>>>("[]").unwrap(), Some(vec![]));

@@ -116,17 +116,20 @@ macro_rules! deserialize_object {
                         self,
                         mut map: A,
                     ) -> Result<$ty, A::Error> {
-                        $(let mut $field = None;)*
+                        // Each member: whether it was seen, and its value (optional
+                        // members start as their default, so no second move is needed).
+                        $(let mut $field = $crate::deserialize_object!(@init $($required)?);)*
                         let mut extra = $crate::Extra::new();
                         while let Some(key) = map.next_key::<$crate::Key<'de>>()? {
                             match key.as_str() {
                                 $($json => {
-                                    if $field.is_some() {
+                                    if $field.0 {
                                         return Err(
                                             <A::Error as $crate::__private::serde::de::Error>::duplicate_field($json),
                                         );
                                     }
-                                    $field = Some($crate::deserialize_object!(@read map $(, $required)?));
+                                    $field.0 = true;
+                                    $field.1 = $crate::deserialize_object!(@read map $(, $required)?);
                                 })*
                                 other => $crate::insert_extra(&mut extra, other, &mut map)?,
                             }
@@ -150,20 +153,29 @@ macro_rules! deserialize_object {
             }
         }
     };
+    (@init) => {
+        (false, ::std::default::Default::default())
+    };
+    (@init required) => {
+        (false, None)
+    };
+    (@init null_as_default) => {
+        (false, ::std::default::Default::default())
+    };
     (@read $map:ident) => {
         $map.next_value_seed($crate::MemberSeed::new())?
     };
     (@read $map:ident, required) => {
-        $map.next_value_seed($crate::MemberSeed::new())?
+        Some($map.next_value_seed($crate::MemberSeed::new())?)
     };
     (@read $map:ident, null_as_default) => {
         $map.next_value_seed($crate::MemberSeed::<Option<_>>::new())?.unwrap_or_default()
     };
     (@finish $field:ident, $json:literal $(, null_as_default)?) => {
-        $field.unwrap_or_default()
+        $field.1
     };
     (@finish $field:ident, $json:literal, required) => {
-        match $field {
+        match $field.1 {
             Some(value) => value,
             None => {
                 return Err(<A::Error as $crate::__private::serde::de::Error>::missing_field($json));

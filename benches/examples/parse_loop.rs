@@ -1,4 +1,6 @@
-//! Profiling aid: parses one fixture in a loop, ours or oci-spec's.
+//! Profiling aid: parses one fixture in a loop, ours or oci-spec's (`ours`, `theirs`:
+//! the image config; `rt-ours`, `rt-parse`, `rt-theirs`: runc's config.json; `rt-ex-ours`,
+//! `rt-ex-theirs`: the config.md example).
 #![allow(missing_docs, clippy::expect_used)]
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -6,6 +8,7 @@ fn main() {
     let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let bytes = include_bytes!("../fixtures/config-100-history.json");
     let rt = include_bytes!("../fixtures/runc-spec.json");
+    let ex = include_bytes!("../../conformance/runtime-spec/examples/config.md-example.json");
     let mut total = 0usize;
     for _ in 0..n {
         total += match which {
@@ -23,6 +26,21 @@ fn main() {
                 let s: oci_runtime_spec::Spec =
                     oci_runtime_spec::from_slice(std::hint::black_box(rt)).expect("parses");
                 s.validate().len()
+            }
+            "rt-parse" => {
+                let s: oci_runtime_spec::Spec =
+                    oci_runtime_spec::from_slice(std::hint::black_box(rt)).expect("parses");
+                s.mounts.len()
+            }
+            "rt-ex-ours" => {
+                let s: oci_runtime_spec::Spec =
+                    oci_runtime_spec::from_slice(std::hint::black_box(ex)).expect("parses");
+                s.validate().len()
+            }
+            "rt-ex-theirs" => {
+                let s: oci_spec::runtime::Spec =
+                    serde_json::from_slice(std::hint::black_box(ex)).expect("parses");
+                s.mounts().as_ref().map_or(0, Vec::len)
             }
             "rt-theirs" => {
                 let s: oci_spec::runtime::Spec =

@@ -1,13 +1,13 @@
 //! Image configurations, image-spec v1.1
 //! [`config.md`](https://github.com/opencontainers/image-spec/blob/v1.1.1/config.md).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::validate::{Checker, is_rfc3339};
-use crate::{Digest, Platform, Violation, json};
+use crate::{Digest, Platform, Violation};
 
 /// An image configuration (`application/vnd.oci.image.config.v1+json`), or a Docker image
 /// configuration, whose extra fields (`container_config`, `docker_version`, ...) are kept in
@@ -59,17 +59,17 @@ pub struct ImageConfiguration {
     pub extra: Map<String, Value>,
 }
 
-json::deserialize_object!(ImageConfiguration, "an image configuration", {
-    created: "created" => Option<String>, std::convert::identity, opt;
-    author: "author" => Option<String>, std::convert::identity, opt;
-    architecture: "architecture" => String, std::convert::identity, req;
-    variant: "variant" => Option<String>, std::convert::identity, opt;
-    os: "os" => String, std::convert::identity, req;
-    os_version: "os.version" => Option<String>, std::convert::identity, opt;
-    os_features: "os.features" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    config: "config" => json::NullAsDefault<Config>, |w: json::NullAsDefault<Config>| w.0, opt;
-    rootfs: "rootfs" => RootFs, std::convert::identity, req;
-    history: "history" => json::NullAsEmpty<History>, |w: json::NullAsEmpty<History>| w.0, opt;
+oci_json::deserialize_object!(ImageConfiguration, "an image configuration", {
+    created: "created";
+    author: "author";
+    architecture: "architecture" required;
+    variant: "variant";
+    os: "os" required;
+    os_version: "os.version";
+    os_features: "os.features";
+    config: "config" null_as_default;
+    rootfs: "rootfs" required;
+    history: "history";
 });
 
 /// Execution parameters (`config` of an image configuration). Field names follow the
@@ -81,12 +81,11 @@ pub struct Config {
     /// OPTIONAL. `user`, `uid`, `user:group`, `uid:gid`, `uid:group` or `user:gid`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
-    /// OPTIONAL. Ports to expose: `port/tcp`, `port/udp`, `port/sctp` or `port` (tcp).
-    #[serde(
-        skip_serializing_if = "BTreeSet::is_empty",
-        serialize_with = "json::object_set::serialize"
-    )]
-    pub exposed_ports: BTreeSet<String>,
+    /// OPTIONAL. Ports to expose, as the keys: `port/tcp`, `port/udp`, `port/sctp` or
+    /// `port` (tcp). The values are empty objects (Go's `map[string]struct{}`); whatever a
+    /// document holds there is kept as it came. Add a port with [`Config::expose`].
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub exposed_ports: BTreeMap<String, Value>,
     /// OPTIONAL. Environment entries `VARNAME=VARVALUE`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<String>,
@@ -96,12 +95,11 @@ pub struct Config {
     /// OPTIONAL. Default arguments to the entrypoint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cmd: Option<Vec<String>>,
-    /// OPTIONAL. Directories that describe where the process is likely to write data.
-    #[serde(
-        skip_serializing_if = "BTreeSet::is_empty",
-        serialize_with = "json::object_set::serialize"
-    )]
-    pub volumes: BTreeSet<String>,
+    /// OPTIONAL. Directories that describe where the process is likely to write data, as
+    /// the keys. The values are empty objects, kept as they came. Add one with
+    /// [`Config::add_volume`].
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub volumes: BTreeMap<String, Value>,
     /// OPTIONAL. The working directory of the process.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
@@ -128,26 +126,36 @@ pub struct Config {
     pub extra: Map<String, Value>,
 }
 
-json::deserialize_object!(Config, "the execution parameters of an image", {
-    user: "User" => Option<String>, std::convert::identity, opt;
-    exposed_ports: "ExposedPorts" => json::ObjectSet, |w: json::ObjectSet| w.0, opt;
-    env: "Env" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    entrypoint: "Entrypoint" => Option<Vec<String>>, std::convert::identity, opt;
-    cmd: "Cmd" => Option<Vec<String>>, std::convert::identity, opt;
-    volumes: "Volumes" => json::ObjectSet, |w: json::ObjectSet| w.0, opt;
-    working_dir: "WorkingDir" => Option<String>, std::convert::identity, opt;
-    labels: "Labels" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
-    stop_signal: "StopSignal" => Option<String>, std::convert::identity, opt;
-    args_escaped: "ArgsEscaped" => Option<bool>, std::convert::identity, opt;
-    healthcheck: "Healthcheck" => Option<Healthcheck>, std::convert::identity, opt;
-    on_build: "OnBuild" => Option<Vec<String>>, std::convert::identity, opt;
-    shell: "Shell" => Option<Vec<String>>, std::convert::identity, opt;
+oci_json::deserialize_object!(Config, "the execution parameters of an image", {
+    user: "User";
+    exposed_ports: "ExposedPorts";
+    env: "Env";
+    entrypoint: "Entrypoint";
+    cmd: "Cmd";
+    volumes: "Volumes";
+    working_dir: "WorkingDir";
+    labels: "Labels";
+    stop_signal: "StopSignal";
+    args_escaped: "ArgsEscaped";
+    healthcheck: "Healthcheck";
+    on_build: "OnBuild";
+    shell: "Shell";
 });
 
 impl Config {
     /// Whether no field is set.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// Exposes `port` (`80/tcp`, `53/udp`, `8080`), as the empty object the spec writes.
+    pub fn expose(&mut self, port: impl Into<String>) {
+        self.exposed_ports.insert(port.into(), Value::Object(Map::new()));
+    }
+
+    /// Declares the volume `path`, as the empty object the spec writes.
+    pub fn add_volume(&mut self, path: impl Into<String>) {
+        self.volumes.insert(path.into(), Value::Object(Map::new()));
     }
 
     /// The environment as `(name, value)` pairs, for entries that have an `=`.
@@ -184,13 +192,13 @@ pub struct Healthcheck {
     pub extra: Map<String, Value>,
 }
 
-json::deserialize_object!(Healthcheck, "a health check", {
-    test: "Test" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    interval: "Interval" => Option<i64>, std::convert::identity, opt;
-    timeout: "Timeout" => Option<i64>, std::convert::identity, opt;
-    start_period: "StartPeriod" => Option<i64>, std::convert::identity, opt;
-    start_interval: "StartInterval" => Option<i64>, std::convert::identity, opt;
-    retries: "Retries" => Option<i64>, std::convert::identity, opt;
+oci_json::deserialize_object!(Healthcheck, "a health check", {
+    test: "Test";
+    interval: "Interval";
+    timeout: "Timeout";
+    start_period: "StartPeriod";
+    start_interval: "StartInterval";
+    retries: "Retries";
 });
 
 /// The layers of an image by their uncompressed digests (`rootfs`).
@@ -207,9 +215,9 @@ pub struct RootFs {
     pub extra: Map<String, Value>,
 }
 
-json::deserialize_object!(RootFs, "a rootfs object", {
-    typ: "type" => String, std::convert::identity, req;
-    diff_ids: "diff_ids" => json::NullAsEmpty<Digest>, |w: json::NullAsEmpty<Digest>| w.0, req;
+oci_json::deserialize_object!(RootFs, "a rootfs object", {
+    typ: "type" required;
+    diff_ids: "diff_ids" required;
 });
 
 impl RootFs {
@@ -243,13 +251,28 @@ pub struct History {
     pub extra: Map<String, Value>,
 }
 
-json::deserialize_object!(History, "a history entry", {
-    created: "created" => Option<String>, std::convert::identity, opt;
-    author: "author" => Option<String>, std::convert::identity, opt;
-    created_by: "created_by" => Option<String>, std::convert::identity, opt;
-    comment: "comment" => Option<String>, std::convert::identity, opt;
-    empty_layer: "empty_layer" => Option<bool>, std::convert::identity, opt;
+oci_json::deserialize_object!(History, "a history entry", {
+    created: "created";
+    author: "author";
+    created_by: "created_by";
+    comment: "comment";
+    empty_layer: "empty_layer";
 });
+
+impl History {
+    /// The history entry of a step `created_by` (a command line, `COPY . /app`, ...), with
+    /// nothing else set. Set `created`, `author`, `comment` on the value; mark a step that
+    /// made no layer with [`History::empty_layer`].
+    pub fn new(created_by: impl Into<String>) -> Self {
+        Self { created_by: Some(created_by.into()), ..Self::default() }
+    }
+
+    /// The entry of a step `created_by` that changed no file and so has no layer
+    /// (`empty_layer: true`: `ENV`, `CMD`, ...).
+    pub fn empty_layer(created_by: impl Into<String>) -> Self {
+        Self { empty_layer: Some(true), ..Self::new(created_by) }
+    }
+}
 
 impl ImageConfiguration {
     /// A configuration for `os`/`architecture` with no layers and nothing else set.
@@ -269,6 +292,25 @@ impl ImageConfiguration {
         }
     }
 
+    /// A configuration for `platform` (its OS, architecture, variant, OS version and OS
+    /// features) with no layers and nothing else set.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use oci_image::{ImageConfiguration, Platform};
+    /// let platform: Platform = "linux/arm64/v8".parse()?;
+    /// let config = ImageConfiguration::from_platform(&platform);
+    /// assert_eq!(config.platform(), platform);
+    /// # Ok(()) }
+    /// ```
+    pub fn from_platform(platform: &Platform) -> Self {
+        let mut config = Self::new(platform.os.clone(), platform.architecture.clone());
+        config.variant.clone_from(&platform.variant);
+        config.os_version.clone_from(&platform.os_version);
+        config.os_features.clone_from(&platform.os_features);
+        config
+    }
+
     /// The platform this configuration declares (not normalised).
     pub fn platform(&self) -> Platform {
         let mut p = Platform::new(self.os.clone(), self.architecture.clone());
@@ -286,12 +328,14 @@ impl ImageConfiguration {
     }
 
     fn check(&self, c: &mut Checker) {
+        // [config.created.rfc3339]
         if let Some(created) = &self.created
             && !is_rfc3339(created)
         {
             c.fail_at("created", format_args!("{created:?} is not an RFC 3339 date-time"));
         }
         c.field("config", |c| {
+            // [config.Env.format]
             c.field("Env", |c| {
                 for (i, e) in self.config.env.iter().enumerate() {
                     if !matches!(e.split_once('='), Some((name, _)) if !name.is_empty()) {
@@ -303,6 +347,7 @@ impl ImageConfiguration {
             });
         });
         c.field("rootfs", |c| {
+            // [config.rootfs.type-layers]
             if self.rootfs.typ != "layers" {
                 c.fail_at(
                     "type",
@@ -312,6 +357,7 @@ impl ImageConfiguration {
         });
         c.field("history", |c| {
             for (i, h) in self.history.iter().enumerate() {
+                // [config.history.created.rfc3339]
                 if let Some(created) = &h.created
                     && !is_rfc3339(created)
                 {
@@ -331,6 +377,12 @@ impl ImageConfiguration {
 mod arbitrary_impls {
     use super::*;
     use arbitrary::{Arbitrary, Result, Unstructured};
+
+    /// Keys of a Go `map[string]struct{}`, each with its empty object.
+    fn empty_objects(u: &mut Unstructured<'_>) -> Result<BTreeMap<String, Value>> {
+        let keys: Vec<String> = u.arbitrary()?;
+        Ok(keys.into_iter().map(|k| (k, Value::Object(Map::new()))).collect())
+    }
 
     impl<'a> Arbitrary<'a> for Healthcheck {
         fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
@@ -353,11 +405,11 @@ mod arbitrary_impls {
         fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
             Ok(Self {
                 user: u.arbitrary()?,
-                exposed_ports: u.arbitrary()?,
+                exposed_ports: empty_objects(u)?,
                 env: u.arbitrary()?,
                 entrypoint: u.arbitrary()?,
                 cmd: u.arbitrary()?,
-                volumes: u.arbitrary()?,
+                volumes: empty_objects(u)?,
                 working_dir: u.arbitrary()?,
                 labels: u.arbitrary()?,
                 stop_signal: u.arbitrary()?,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::validate::{Checker, is_absolute_uri};
-use crate::{Digest, MediaType, Platform, VerifyError, Violation, json};
+use crate::{Digest, MediaType, Platform, VerifyError, Violation};
 
 /// A reference to content: its media type, digest and size, and optional extras.
 ///
@@ -53,15 +53,15 @@ pub struct Descriptor {
     pub extra: Map<String, Value>,
 }
 
-json::deserialize_object!(Descriptor, "a content descriptor", {
-    media_type: "mediaType" => MediaType, std::convert::identity, req;
-    digest: "digest" => Digest, std::convert::identity, req;
-    size: "size" => u64, std::convert::identity, req;
-    urls: "urls" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    annotations: "annotations" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
-    data: "data" => Option<EmbeddedData>, std::convert::identity, opt;
-    artifact_type: "artifactType" => Option<MediaType>, std::convert::identity, opt;
-    platform: "platform" => Option<Platform>, std::convert::identity, opt;
+oci_json::deserialize_object!(Descriptor, "a content descriptor", {
+    media_type: "mediaType" required;
+    digest: "digest" required;
+    size: "size" required;
+    urls: "urls";
+    annotations: "annotations";
+    data: "data";
+    artifact_type: "artifactType";
+    platform: "platform";
 });
 
 impl Descriptor {
@@ -132,15 +132,19 @@ impl Descriptor {
     }
 
     pub(crate) fn check(&self, c: &mut Checker) {
+        // [descriptor.mediaType.rfc6838] [manifest.config.mediaType-rfc6838]
+        // [manifest.layers.mediaType-rfc6838] [index.manifests.mediaType-rfc6838]
         if !self.media_type.is_well_formed() {
             c.fail_at(
                 "mediaType",
                 format_args!("{:?} is not an RFC 6838 media type", self.media_type.as_str()),
             );
         }
+        // [descriptor.size.int64]
         if self.size > i64::MAX as u64 {
             c.fail_at("size", "size is larger than a signed 64-bit integer");
         }
+        // [descriptor.urls.rfc3986]
         if !self.urls.is_empty() {
             c.field("urls", |c| {
                 for (i, url) in self.urls.iter().enumerate() {
@@ -150,6 +154,7 @@ impl Descriptor {
                 }
             });
         }
+        // [descriptor.data.identical]
         if let Some(data) = &self.data {
             let bytes = data.decode();
             match self.verify(&bytes) {
@@ -160,6 +165,7 @@ impl Descriptor {
                 ),
             }
         }
+        // [descriptor.artifactType.rfc6838]
         if let Some(artifact_type) = &self.artifact_type
             && !artifact_type.is_well_formed()
         {
@@ -280,6 +286,8 @@ impl Serialize for EmbeddedData {
         s.serialize_str(&self.0)
     }
 }
+
+oci_json::impl_member!(EmbeddedData);
 
 impl<'de> Deserialize<'de> for EmbeddedData {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -355,6 +355,8 @@ impl Serialize for Digest {
     }
 }
 
+oci_json::impl_member!(Digest);
+
 impl<'de> Deserialize<'de> for Digest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::validate::Checker;
-use crate::{Descriptor, MediaType, Platform, Violation, json};
+use crate::{Descriptor, MediaType, Platform, Violation};
 
 /// An image index (`application/vnd.oci.image.index.v1+json`), or a Docker manifest list,
 /// which has the same shape: a list of manifests, typically one per platform.
@@ -49,13 +49,13 @@ pub struct ImageIndex {
     pub extra: Map<String, Value>,
 }
 
-json::deserialize_object!(ImageIndex, "an image index", {
-    schema_version: "schemaVersion" => u32, std::convert::identity, req;
-    media_type: "mediaType" => Option<MediaType>, std::convert::identity, opt;
-    artifact_type: "artifactType" => Option<MediaType>, std::convert::identity, opt;
-    manifests: "manifests" => json::NullAsEmpty<Descriptor>, |w: json::NullAsEmpty<Descriptor>| w.0, req;
-    subject: "subject" => Option<Descriptor>, std::convert::identity, opt;
-    annotations: "annotations" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
+oci_json::deserialize_object!(ImageIndex, "an image index", {
+    schema_version: "schemaVersion" required;
+    media_type: "mediaType";
+    artifact_type: "artifactType";
+    manifests: "manifests" required;
+    subject: "subject";
+    annotations: "annotations";
 });
 
 impl ImageIndex {
@@ -92,12 +92,14 @@ impl ImageIndex {
     }
 
     pub(crate) fn check(&self, c: &mut Checker) {
+        // [index.schemaVersion.2]
         if self.schema_version != 2 {
             c.fail_at(
                 "schemaVersion",
                 format_args!("schemaVersion must be 2, found {}", self.schema_version),
             );
         }
+        // [index.mediaType]
         if let Some(m) = &self.media_type
             && !m.is_index()
         {
@@ -106,6 +108,7 @@ impl ImageIndex {
                 format_args!("mediaType of an index must be {}, found {m}", MediaType::ImageIndex),
             );
         }
+        // [index.artifactType.rfc6838]
         if let Some(a) = &self.artifact_type
             && !a.is_well_formed()
         {
@@ -122,6 +125,7 @@ impl ImageIndex {
         if let Some(subject) = &self.subject {
             c.field("subject", |c| subject.check(c));
         }
+        // [index.not-a-manifest]
         for field in ["config", "layers"] {
             if self.extra.contains_key(field) {
                 c.fail_at(field, format_args!("an index must not have `{field}` (ambiguous with a manifest, CVE-2021-41190)"));

@@ -4,8 +4,8 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::Violation;
 use crate::validate::Checker;
-use crate::{Violation, json};
 
 /// The version of the image layout this crate writes and reads.
 pub const IMAGE_LAYOUT_VERSION: &str = "1.0.0";
@@ -32,8 +32,8 @@ pub struct ImageLayout {
     pub extra: Map<String, Value>,
 }
 
-json::deserialize_object!(ImageLayout, "an oci-layout file", {
-    image_layout_version: "imageLayoutVersion" => String, std::convert::identity, req;
+oci_json::deserialize_object!(ImageLayout, "an oci-layout file", {
+    image_layout_version: "imageLayoutVersion" required;
 });
 
 impl Default for ImageLayout {
@@ -47,6 +47,7 @@ impl ImageLayout {
     /// Every violated requirement of `image-layout.md` for this file.
     pub fn validate(&self) -> Vec<Violation> {
         let mut c = Checker::new();
+        // [layout.imageLayoutVersion.value]
         if self.image_layout_version != IMAGE_LAYOUT_VERSION {
             c.fail_at(
                 "imageLayoutVersion",

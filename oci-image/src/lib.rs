@@ -7,8 +7,13 @@
 //!   write, unknown fields included; each document's `validate()` reports every broken MUST
 //!   with its JSON path. Duplicate JSON keys are an error (CVE-2014-8179), and a manifest
 //!   that could be read as an index, or the reverse, is refused (CVE-2021-41190).
-//! - **Lossless.** Parsing then serialising keeps every value and every unknown field;
-//!   new documents serialise deterministically (sorted maps).
+//! - **Lossless.** Parsing then serialising keeps every value and every unknown field, in
+//!   every object (the values of `ExposedPorts` and `Volumes` too); new documents serialise
+//!   deterministically (sorted maps). The rules are those of the shared `oci-json` crate,
+//!   which `oci-runtime-spec` reads its documents with too.
+//! - **Every requirement listed.** `REQUIREMENTS.md`, beside this crate's sources, has a
+//!   row for each MUST and REQUIRED of the image-spec: what `validate()` or parsing checks,
+//!   or why a document cannot show it.
 //! - **Bytes are the truth.** Digests name exact bytes: a descriptor is computed from the
 //!   bytes that will be stored ([`Descriptor::for_bytes`]), and [`VerifyingReader`] checks
 //!   size and digest of a stream as it is read.

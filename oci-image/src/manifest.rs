@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::validate::Checker;
-use crate::{Descriptor, MediaType, Violation, json};
+use crate::{Descriptor, MediaType, Violation};
 
 /// An image manifest (`application/vnd.oci.image.manifest.v1+json`), or a Docker schema2
 /// manifest, which has the same shape.
@@ -53,14 +53,14 @@ pub struct ImageManifest {
     pub extra: Map<String, Value>,
 }
 
-json::deserialize_object!(ImageManifest, "an image manifest", {
-    schema_version: "schemaVersion" => u32, std::convert::identity, req;
-    media_type: "mediaType" => Option<MediaType>, std::convert::identity, opt;
-    artifact_type: "artifactType" => Option<MediaType>, std::convert::identity, opt;
-    config: "config" => Descriptor, std::convert::identity, req;
-    layers: "layers" => json::NullAsEmpty<Descriptor>, |w: json::NullAsEmpty<Descriptor>| w.0, req;
-    subject: "subject" => Option<Descriptor>, std::convert::identity, opt;
-    annotations: "annotations" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
+oci_json::deserialize_object!(ImageManifest, "an image manifest", {
+    schema_version: "schemaVersion" required;
+    media_type: "mediaType";
+    artifact_type: "artifactType";
+    config: "config" required;
+    layers: "layers" required;
+    subject: "subject";
+    annotations: "annotations";
 });
 
 impl ImageManifest {
@@ -89,12 +89,14 @@ impl ImageManifest {
     }
 
     pub(crate) fn check(&self, c: &mut Checker) {
+        // [manifest.schemaVersion.2]
         if self.schema_version != 2 {
             c.fail_at(
                 "schemaVersion",
                 format_args!("schemaVersion must be 2, found {}", self.schema_version),
             );
         }
+        // [manifest.mediaType]
         if let Some(m) = &self.media_type
             && !m.is_manifest()
         {
@@ -106,6 +108,7 @@ impl ImageManifest {
                 ),
             );
         }
+        // [manifest.artifactType.rfc6838] [manifest.artifactType.empty-config]
         if let Some(a) = &self.artifact_type {
             if !a.is_well_formed() {
                 c.fail_at(
@@ -121,6 +124,7 @@ impl ImageManifest {
         }
         c.field("config", |c| self.config.check(c));
         c.field("layers", |c| {
+            // [manifest.layers.not-empty]
             if self.layers.is_empty() {
                 c.fail("layers must hold at least one descriptor (the empty descriptor for artifacts without layers)");
             }
@@ -131,6 +135,7 @@ impl ImageManifest {
         if let Some(subject) = &self.subject {
             c.field("subject", |c| subject.check(c));
         }
+        // [manifest.not-an-index]
         if self.extra.contains_key("manifests") {
             c.fail_at(
                 "manifests",

@@ -293,6 +293,8 @@ impl Serialize for MediaType {
     }
 }
 
+oci_json::impl_member!(MediaType);
+
 impl<'de> Deserialize<'de> for MediaType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor;

@@ -7,7 +7,6 @@ use std::str::FromStr;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::json;
 use crate::validate::Checker;
 
 /// The platform an image runs on.
@@ -47,13 +46,13 @@ pub struct Platform {
     pub extra: Map<String, Value>,
 }
 
-json::deserialize_object!(Platform, "a platform object", {
-    architecture: "architecture" => String, std::convert::identity, req;
-    os: "os" => String, std::convert::identity, req;
-    os_version: "os.version" => Option<String>, std::convert::identity, opt;
-    os_features: "os.features" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    variant: "variant" => Option<String>, std::convert::identity, opt;
-    features: "features" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
+oci_json::deserialize_object!(Platform, "a platform object", {
+    architecture: "architecture" required;
+    os: "os" required;
+    os_version: "os.version";
+    os_features: "os.features";
+    variant: "variant";
+    features: "features";
 });
 
 /// Why a string is not `os/arch[/variant]`.
@@ -208,6 +207,7 @@ impl Platform {
     pub(crate) fn check(&self, c: &mut Checker) {
         // Schema: `architecture` and `os` are required strings; presence is enforced by
         // parsing. Empty values name no platform at all.
+        // [index.platform.not-empty]
         if self.architecture.is_empty() {
             c.fail_at("architecture", "architecture is empty");
         }

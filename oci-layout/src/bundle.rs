@@ -158,11 +158,11 @@ pub fn convert(config: &ImageConfiguration, rootfs: &Path, mut base: Spec) -> Re
     put(
         "exposedPorts",
         (!c.exposed_ports.is_empty())
-            .then(|| c.exposed_ports.iter().cloned().collect::<Vec<_>>().join(",")),
+            .then(|| c.exposed_ports.keys().cloned().collect::<Vec<_>>().join(",")),
     );
     put(
         "volumes",
-        (!c.volumes.is_empty()).then(|| c.volumes.iter().cloned().collect::<Vec<_>>().join(",")),
+        (!c.volumes.is_empty()).then(|| c.volumes.keys().cloned().collect::<Vec<_>>().join(",")),
     );
     // Labels take precedence over the derived annotations.
     annotations.extend(c.labels.clone());

@@ -8,7 +8,6 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::Extra;
-use crate::json;
 
 /// The output of a runtime's `features` command.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -27,8 +26,9 @@ pub struct Features {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mount_options: Option<Vec<String>>,
     /// OPTIONAL. Implementation details (`io.github.seccomp.libseccomp.version`, ...).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
+    /// (`None` when absent or `null`, which features.md keeps apart from an empty map.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<BTreeMap<String, String>>,
     /// OPTIONAL. Annotation keys (or prefixes ending in `.`) that change behaviour unsafely.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub potentially_unsafe_config_annotations: Option<Vec<String>>,
@@ -41,14 +41,14 @@ pub struct Features {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Features, "Features", {
-    oci_version_min: "ociVersionMin" => String, std::convert::identity, req;
-    oci_version_max: "ociVersionMax" => String, std::convert::identity, req;
-    hooks: "hooks" => Option<Vec<String>>, std::convert::identity, opt;
-    mount_options: "mountOptions" => Option<Vec<String>>, std::convert::identity, opt;
-    annotations: "annotations" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
-    potentially_unsafe_config_annotations: "potentiallyUnsafeConfigAnnotations" => Option<Vec<String>>, std::convert::identity, opt;
-    linux: "linux" => Option<LinuxFeatures>, std::convert::identity, opt;
+oci_json::deserialize_object!(Features, "Features", {
+    oci_version_min: "ociVersionMin" required;
+    oci_version_max: "ociVersionMax" required;
+    hooks: "hooks";
+    mount_options: "mountOptions";
+    annotations: "annotations";
+    potentially_unsafe_config_annotations: "potentiallyUnsafeConfigAnnotations";
+    linux: "linux";
 });
 
 /// Linux features of a runtime.
@@ -87,19 +87,36 @@ pub struct LinuxFeatures {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
     pub mount_extensions: Option<Value>,
-    /// Fields this crate does not know, kept (`netDevices`, `memoryPolicy`, ...).
+    /// OPTIONAL. Memory policy support (`modes`, `flags`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
+    pub memory_policy: Option<Value>,
+    /// OPTIONAL. Network device support (`enabled`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::value))]
+    pub net_devices: Option<Value>,
+    /// Members this crate does not know, kept (a valid Features document has none).
     #[serde(flatten)]
     #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
     pub extra: Extra,
 }
 
-json::deserialize_object!(LinuxFeatures, "LinuxFeatures", {
-    namespaces: "namespaces" => Option<Vec<String>>, std::convert::identity, opt;
-    capabilities: "capabilities" => Option<Vec<String>>, std::convert::identity, opt;
-    cgroup: "cgroup" => Option<Value>, std::convert::identity, opt;
-    seccomp: "seccomp" => Option<Value>, std::convert::identity, opt;
-    apparmor: "apparmor" => Option<Value>, std::convert::identity, opt;
-    selinux: "selinux" => Option<Value>, std::convert::identity, opt;
-    intel_rdt: "intelRdt" => Option<Value>, std::convert::identity, opt;
-    mount_extensions: "mountExtensions" => Option<Value>, std::convert::identity, opt;
+oci_json::deserialize_object!(LinuxFeatures, "LinuxFeatures", {
+    namespaces: "namespaces";
+    capabilities: "capabilities";
+    cgroup: "cgroup";
+    seccomp: "seccomp";
+    apparmor: "apparmor";
+    selinux: "selinux";
+    intel_rdt: "intelRdt";
+    mount_extensions: "mountExtensions";
+    memory_policy: "memoryPolicy";
+    net_devices: "netDevices";
 });
+
+impl Features {
+    /// A runtime's features, recognising runtime-spec versions `min` to `max`.
+    pub fn new(min: impl Into<String>, max: impl Into<String>) -> Self {
+        Self { oci_version_min: min.into(), oci_version_max: max.into(), ..Self::default() }
+    }
+}

@@ -8,8 +8,14 @@
 //!   parse whatever they hold, so a new kernel capability never breaks a runtime; each
 //!   document's `validate()` reports every broken MUST, and unknown values, with its JSON
 //!   path.
-//! - **Lossless.** Unknown fields are kept in `extra` maps; duplicate JSON keys are an
-//!   error (CVE-2014-8179); maps serialise sorted.
+//! - **Lossless.** Every object of every document keeps the members this version does
+//!   not know in its `extra` map, so a tool that edits one field of a config.json keeps
+//!   what a newer spec or a runtime's extension put there; duplicate JSON keys are an
+//!   error at any depth (CVE-2014-8179); maps serialise sorted. The rules are those of the
+//!   shared `oci-json` crate, which `oci-image` reads its documents with too.
+//! - **Every requirement listed.** `REQUIREMENTS.md`, beside this crate's sources, has a
+//!   row for each MUST and REQUIRED of the spec: what `validate()` or parsing checks, or why
+//!   a document cannot show it. Nothing is checked more strictly than the spec says.
 //! - **Defaults that match runc.** [`Spec::default`] is `runc spec` and
 //!   [`Spec::rootless`] `runc spec --rootless`, but for `ociVersion`, which is [`VERSION`].
 //!
@@ -35,9 +41,11 @@
 //! let back: Spec = serde_json::from_str(&json)?;
 //! assert_eq!(back, spec);
 //!
-//! // Relative mount destinations break a MUST of config.md.
-//! spec.mounts.push(Mount::new("relative", "tmpfs", "tmpfs", &[]));
-//! assert_eq!(spec.validate()[0].path, "$.mounts[8].destination");
+//! // Hook paths must be absolute (config.md § POSIX-platform Hooks).
+//! let mut hooks = oci_runtime_spec::Hooks::default();
+//! hooks.poststop.push(oci_runtime_spec::Hook::new("cleanup.sh"));
+//! spec.hooks = Some(hooks);
+//! assert_eq!(spec.validate()[0].path, "$.hooks.poststop[0].path");
 //! # Ok(()) }
 //! ```
 //!
@@ -60,6 +68,9 @@
 //!
 //! Use [`from_slice`], which checks UTF-8 once for the whole document and is faster than
 //! `serde_json::from_slice`; both reject duplicate keys, since the types themselves do.
+//! [`to_vec`] and [`to_writer`] write compact JSON, so no direct `serde_json` dependency
+//! is needed. A missing required member or a value of the wrong JSON type is a parse error;
+//! every other broken requirement is a [`Violation`] of `validate()`.
 
 #![forbid(unsafe_code)]
 
@@ -67,11 +78,10 @@
 mod arb;
 mod config;
 mod features;
-mod json;
-pub mod platform;
 mod state;
 mod validate;
 
+pub use config::platforms as platform;
 pub use config::{
     BlockIo, Capabilities, ConsoleSize, Cpu, Device, DeviceCgroup, ExecCpuAffinity, Extra, Hook,
     Hooks, HugepageLimit, IdMapping, IntelRdt, InterfacePriority, IoPriority, Linux, Memory,
@@ -95,10 +105,26 @@ pub const VERSION: &str = "1.2.1";
 /// # Errors
 /// A [`serde_json::Error`] with the line and column of the first problem.
 pub fn from_slice<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str(text),
-        Err(_) => serde_json::from_slice(bytes),
-    }
+    oci_json::from_slice(bytes)
+}
+
+/// Serialises a document to compact JSON (maps sorted, no whitespace).
+///
+/// # Errors
+/// Only if a value cannot be represented in JSON, which no type of this crate does.
+pub fn to_vec<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, serde_json::Error> {
+    oci_json::to_vec(value)
+}
+
+/// Serialises a document to compact JSON into `writer`, as [`to_vec`] does.
+///
+/// # Errors
+/// An I/O error of `writer`, as a [`serde_json::Error`].
+pub fn to_writer<W: std::io::Write, T: serde::Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+) -> Result<(), serde_json::Error> {
+    oci_json::to_writer(writer, value)
 }
 
 #[cfg(test)]

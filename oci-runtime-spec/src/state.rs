@@ -7,7 +7,6 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Extra;
-use crate::json;
 
 /// The state a runtime reports for a container (`state` operation).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -35,13 +34,13 @@ pub struct State {
     pub extra: Extra,
 }
 
-json::deserialize_object!(State, "State", {
-    oci_version: "ociVersion" => String, std::convert::identity, req;
-    id: "id" => String, std::convert::identity, req;
-    status: "status" => Status, std::convert::identity, req;
-    pid: "pid" => Option<u32>, std::convert::identity, opt;
-    bundle: "bundle" => String, std::convert::identity, req;
-    annotations: "annotations" => json::StrictMap<String>, |w: json::StrictMap<String>| w.0, opt;
+oci_json::deserialize_object!(State, "State", {
+    oci_version: "ociVersion" required;
+    id: "id" required;
+    status: "status" required;
+    pid: "pid";
+    bundle: "bundle" required;
+    annotations: "annotations";
 });
 
 /// A container's runtime status.
@@ -59,6 +58,8 @@ pub enum Status {
     /// The process has exited.
     Stopped,
 }
+
+oci_json::impl_member!(Status);
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -128,6 +129,22 @@ impl Status {
             _ => return Err(IllegalTransition { from: self, operation }),
         };
         Ok(next)
+    }
+}
+
+impl State {
+    /// The state of container `id` in `status`, with its absolute `bundle` path, for
+    /// [`crate::VERSION`]; set `pid` for a created or running container.
+    pub fn new(id: impl Into<String>, status: Status, bundle: impl Into<String>) -> Self {
+        Self {
+            oci_version: crate::VERSION.to_owned(),
+            id: id.into(),
+            status,
+            pid: None,
+            bundle: bundle.into(),
+            annotations: BTreeMap::new(),
+            extra: Extra::new(),
+        }
     }
 }
 

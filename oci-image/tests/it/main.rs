@@ -3,7 +3,9 @@
 
 mod conformance;
 mod docker;
+mod lossless;
 mod properties;
+mod requirements;
 mod tools;
 
 use serde_json::Value;

@@ -168,7 +168,7 @@ fn umoci_documents() {
         oci_image::json::from_slice(&l.fetch_bytes(&manifest.config, 1 << 20).unwrap()).unwrap();
     assert_eq!(config.config.user.as_deref(), Some("1000:1000"));
     assert_eq!(
-        config.config.exposed_ports.iter().map(String::as_str).collect::<Vec<_>>(),
+        config.config.exposed_ports.keys().map(String::as_str).collect::<Vec<_>>(),
         ["53/udp", "8080/tcp"]
     );
     assert_eq!(config.config.stop_signal.as_deref(), Some("SIGINT"));

@@ -37,8 +37,8 @@ fn conversion_follows_conversion_md() {
     config.config.working_dir = Some("/srv".into());
     config.config.user = Some("app".into());
     config.config.stop_signal = Some("SIGQUIT".into());
-    config.config.exposed_ports.insert("8080/tcp".into());
-    config.config.volumes.insert("/data".into());
+    config.config.expose("8080/tcp");
+    config.config.add_volume("/data");
     config.config.labels.insert("org.opencontainers.image.os".into(), "from-label".into());
     config.author = Some("someone".into());
     let spec = bundle::convert(&config, &root, Spec::default()).unwrap();

@@ -4,11 +4,10 @@
 //! The top-level fields of each are typed; deeper objects are kept as JSON values (and
 //! unknown fields in `extra`), so nothing is lost on a round trip.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::{Extra, Namespace};
-use crate::json;
 
 /// Windows-specific configuration.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -46,15 +45,15 @@ pub struct Windows {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Windows, "Windows", {
-    layer_folders: "layerFolders" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    devices: "devices" => json::NullAsEmpty<WindowsDevice>, |w: json::NullAsEmpty<WindowsDevice>| w.0, opt;
-    resources: "resources" => Option<WindowsResources>, std::convert::identity, opt;
-    network: "network" => Option<WindowsNetwork>, std::convert::identity, opt;
-    credential_spec: "credentialSpec" => Option<Value>, std::convert::identity, opt;
-    servicing: "servicing" => Option<bool>, std::convert::identity, opt;
-    ignore_flushes_during_boot: "ignoreFlushesDuringBoot" => Option<bool>, std::convert::identity, opt;
-    hyperv: "hyperv" => Option<HyperV>, std::convert::identity, opt;
+oci_json::deserialize_object!(Windows, "Windows", {
+    layer_folders: "layerFolders";
+    devices: "devices";
+    resources: "resources";
+    network: "network";
+    credential_spec: "credentialSpec";
+    servicing: "servicing";
+    ignore_flushes_during_boot: "ignoreFlushesDuringBoot";
+    hyperv: "hyperv";
 });
 
 /// Solaris-specific configuration.
@@ -87,13 +86,13 @@ pub struct Solaris {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Solaris, "Solaris", {
-    milestone: "milestone" => Option<String>, std::convert::identity, opt;
-    limitpriv: "limitpriv" => Option<String>, std::convert::identity, opt;
-    max_shm_memory: "maxShmMemory" => Option<String>, std::convert::identity, opt;
-    capped_cpu: "cappedCPU" => Option<CappedCpu>, std::convert::identity, opt;
-    capped_memory: "cappedMemory" => Option<CappedMemory>, std::convert::identity, opt;
-    anet: "anet" => json::NullAsEmpty<Anet>, |w: json::NullAsEmpty<Anet>| w.0, opt;
+oci_json::deserialize_object!(Solaris, "Solaris", {
+    milestone: "milestone";
+    limitpriv: "limitpriv";
+    max_shm_memory: "maxShmMemory";
+    capped_cpu: "cappedCPU";
+    capped_memory: "cappedMemory";
+    anet: "anet";
 });
 
 /// Configuration of virtual-machine-based containers.
@@ -119,31 +118,37 @@ pub struct Vm {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Vm, "Vm", {
-    hypervisor: "hypervisor" => Option<VmHypervisor>, std::convert::identity, opt;
-    kernel: "kernel" => VmKernel, std::convert::identity, req;
-    image: "image" => Option<VmImage>, std::convert::identity, opt;
-    hw_config: "hwConfig" => Option<VmHwConfig>, std::convert::identity, opt;
+oci_json::deserialize_object!(Vm, "Vm", {
+    hypervisor: "hypervisor";
+    kernel: "kernel" required;
+    image: "image";
+    hw_config: "hwConfig";
 });
 
 /// The kernel of a VM container.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct VmKernel {
     /// REQUIRED. Path to the kernel.
     pub path: String,
     /// OPTIONAL. Kernel command line parameters.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parameters: Vec<String>,
     /// OPTIONAL. Path to an initial ramdisk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub initrd: Option<String>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
+
+oci_json::deserialize_object!(VmKernel, "VmKernel", {
+    path: "path" required;
+    parameters: "parameters";
+    initrd: "initrd";
+});
 
 /// z/OS-specific configuration.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -159,8 +164,8 @@ pub struct Zos {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Zos, "Zos", {
-    namespaces: "namespaces" => json::NullAsEmpty<Namespace>, |w: json::NullAsEmpty<Namespace>| w.0, opt;
+oci_json::deserialize_object!(Zos, "Zos", {
+    namespaces: "namespaces";
 });
 
 /// FreeBSD-specific configuration.
@@ -180,9 +185,9 @@ pub struct FreeBsd {
     pub extra: Extra,
 }
 
-json::deserialize_object!(FreeBsd, "FreeBsd", {
-    devices: "devices" => json::NullAsEmpty<FreeBsdDevice>, |w: json::NullAsEmpty<FreeBsdDevice>| w.0, opt;
-    jail: "jail" => Option<Jail>, std::convert::identity, opt;
+oci_json::deserialize_object!(FreeBsd, "FreeBsd", {
+    devices: "devices";
+    jail: "jail";
 });
 
 /// FreeBSD jail parameters.
@@ -239,25 +244,25 @@ pub struct Jail {
     pub extra: Extra,
 }
 
-json::deserialize_object!(Jail, "a jail", {
-    parent: "parent" => Option<String>, std::convert::identity, opt;
-    host: "host" => Option<String>, std::convert::identity, opt;
-    ip4: "ip4" => Option<String>, std::convert::identity, opt;
-    ip4_addr: "ip4Addr" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    ip6: "ip6" => Option<String>, std::convert::identity, opt;
-    ip6_addr: "ip6Addr" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    vnet: "vnet" => Option<String>, std::convert::identity, opt;
-    interface: "interface" => Option<String>, std::convert::identity, opt;
-    vnet_interfaces: "vnetInterfaces" => json::NullAsEmpty<String>, |w: json::NullAsEmpty<String>| w.0, opt;
-    sysvmsg: "sysvmsg" => Option<String>, std::convert::identity, opt;
-    sysvsem: "sysvsem" => Option<String>, std::convert::identity, opt;
-    sysvshm: "sysvshm" => Option<String>, std::convert::identity, opt;
-    enforce_statfs: "enforceStatfs" => Option<u8>, std::convert::identity, opt;
-    allow: "allow" => Option<JailAllow>, std::convert::identity, opt;
+oci_json::deserialize_object!(Jail, "a jail", {
+    parent: "parent";
+    host: "host";
+    ip4: "ip4";
+    ip4_addr: "ip4Addr";
+    ip6: "ip6";
+    ip6_addr: "ip6Addr";
+    vnet: "vnet";
+    interface: "interface";
+    vnet_interfaces: "vnetInterfaces";
+    sysvmsg: "sysvmsg";
+    sysvsem: "sysvsem";
+    sysvshm: "sysvshm";
+    enforce_statfs: "enforceStatfs";
+    allow: "allow";
 });
 
 /// A device of a Windows container.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -266,62 +271,96 @@ pub struct WindowsDevice {
     pub id: String,
     /// REQUIRED. How `id` is to be read (`class`).
     pub id_type: String,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(WindowsDevice, "WindowsDevice", {
+    id: "id" required;
+    id_type: "idType" required;
+});
+
 /// Windows resource limits.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WindowsResources {
     /// OPTIONAL. Memory limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<WindowsMemory>,
     /// OPTIONAL. CPU limits.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu: Option<WindowsCpu>,
     /// OPTIONAL. Storage limits.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub storage: Option<WindowsStorage>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(WindowsResources, "WindowsResources", {
+    memory: "memory";
+    cpu: "cpu";
+    storage: "storage";
+});
+
 /// Windows memory limit.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WindowsMemory {
     /// OPTIONAL. Bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(WindowsMemory, "WindowsMemory", {
+    limit: "limit";
+});
+
 /// Windows CPU limits.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WindowsCpu {
     /// OPTIONAL. Number of CPUs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
     /// OPTIONAL. Relative weight, 0-10000.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shares: Option<u16>,
     /// OPTIONAL. Percentage of CPU cycles x 100.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub maximum: Option<u16>,
     /// OPTIONAL. Processor affinity per group.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub affinity: Vec<WindowsCpuAffinity>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(WindowsCpu, "WindowsCpu", {
+    count: "count";
+    shares: "shares";
+    maximum: "maximum";
+    affinity: "affinity";
+});
+
 /// A processor group affinity.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -330,122 +369,183 @@ pub struct WindowsCpuAffinity {
     pub mask: u64,
     /// REQUIRED. Processor group.
     pub group: u32,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(WindowsCpuAffinity, "WindowsCpuAffinity", {
+    mask: "mask" required;
+    group: "group" required;
+});
+
 /// Windows storage limits.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WindowsStorage {
     /// OPTIONAL. Maximum IO operations per second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub iops: Option<u64>,
     /// OPTIONAL. Maximum bytes per second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bps: Option<u64>,
     /// OPTIONAL. Minimum sandbox size in bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sandbox_size: Option<u64>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(WindowsStorage, "WindowsStorage", {
+    iops: "iops";
+    bps: "bps";
+    sandbox_size: "sandboxSize";
+});
+
 /// Windows network configuration.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WindowsNetwork {
     /// OPTIONAL. HNS endpoint IDs.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub endpoint_list: Vec<String>,
     /// OPTIONAL. Allow unqualified DNS names.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "allowUnqualifiedDNSQuery")]
+    #[serde(skip_serializing_if = "Option::is_none", rename = "allowUnqualifiedDNSQuery")]
     pub allow_unqualified_dns_query: Option<bool>,
     /// OPTIONAL. DNS search suffixes.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty",
-        rename = "DNSSearchList"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty", rename = "DNSSearchList")]
     pub dns_search_list: Vec<String>,
     /// OPTIONAL. Container whose network stack to share.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_shared_container_name: Option<String>,
     /// OPTIONAL. Network namespace to join.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_namespace: Option<String>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(WindowsNetwork, "WindowsNetwork", {
+    endpoint_list: "endpointList";
+    allow_unqualified_dns_query: "allowUnqualifiedDNSQuery";
+    dns_search_list: "DNSSearchList";
+    network_shared_container_name: "networkSharedContainerName";
+    network_namespace: "networkNamespace";
+});
+
 /// Hyper-V isolation.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HyperV {
     /// OPTIONAL. Path to the utility VM image.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "utilityVMPath")]
+    #[serde(skip_serializing_if = "Option::is_none", rename = "utilityVMPath")]
     pub utility_vm_path: Option<String>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(HyperV, "HyperV", {
+    utility_vm_path: "utilityVMPath";
+});
+
 /// A Solaris CPU cap.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CappedCpu {
     /// OPTIONAL. Number of CPUs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ncpus: Option<String>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(CappedCpu, "CappedCpu", {
+    ncpus: "ncpus";
+});
+
 /// A Solaris memory cap.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CappedMemory {
     /// OPTIONAL. Physical memory.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub physical: Option<String>,
     /// OPTIONAL. Swap.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub swap: Option<String>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(CappedMemory, "CappedMemory", {
+    physical: "physical";
+    swap: "swap";
+});
+
 /// A Solaris automatic network.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Anet {
     /// OPTIONAL. Link name.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "linkname")]
+    #[serde(skip_serializing_if = "Option::is_none", rename = "linkname")]
     pub linkname: Option<String>,
     /// OPTIONAL. Lower link.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lower_link: Option<String>,
     /// OPTIONAL. Allowed IP addresses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_address: Option<String>,
     /// OPTIONAL. Whether to configure them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub configure_allowed_address: Option<String>,
     /// OPTIONAL. Default router.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "defrouter")]
+    #[serde(skip_serializing_if = "Option::is_none", rename = "defrouter")]
     pub defrouter: Option<String>,
     /// OPTIONAL. MAC address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
     /// OPTIONAL. Link protection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link_protection: Option<String>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(Anet, "Anet", {
+    linkname: "linkname";
+    lower_link: "lowerLink";
+    allowed_address: "allowedAddress";
+    configure_allowed_address: "configureAllowedAddress";
+    defrouter: "defrouter";
+    mac_address: "macAddress";
+    link_protection: "linkProtection";
+});
+
 /// The hypervisor of a VM container.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -453,16 +553,21 @@ pub struct VmHypervisor {
     /// REQUIRED. Path to the hypervisor.
     pub path: String,
     /// OPTIONAL. Its parameters.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parameters: Vec<String>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(VmHypervisor, "VmHypervisor", {
+    path: "path" required;
+    parameters: "parameters";
+});
+
 /// The root image of a VM container.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -471,48 +576,58 @@ pub struct VmImage {
     pub path: String,
     /// REQUIRED. `raw`, `qcow2`, `vdi`, `vmdk` or `vhd`.
     pub format: String,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(VmImage, "VmImage", {
+    path: "path" required;
+    format: "format" required;
+});
+
 /// Hardware of a VM container.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct VmHwConfig {
     /// OPTIONAL. Device tree file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub device_tree: Option<String>,
     /// OPTIONAL. Virtual CPUs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vcpus: Option<u32>,
     /// OPTIONAL. Memory in MiB.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<u64>,
     /// OPTIONAL. Device tree nodes to pass through.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dtdevs: Vec<String>,
     /// OPTIONAL. IO memory to map.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub iomems: Vec<VmIoMem>,
     /// OPTIONAL. Interrupts to pass through.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub irqs: Vec<u32>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(VmHwConfig, "VmHwConfig", {
+    device_tree: "deviceTree";
+    vcpus: "vcpus";
+    memory: "memory";
+    dtdevs: "dtdevs";
+    iomems: "iomems";
+    irqs: "irqs";
+});
+
 /// An IO memory range of a VM.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -526,10 +641,20 @@ pub struct VmIoMem {
     /// REQUIRED. Number of frames.
     #[serde(rename = "nrMFNs")]
     pub nr_mfns: u64,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(VmIoMem, "VmIoMem", {
+    first_gfn: "firstGFN" required;
+    first_mfn: "firstMFN" required;
+    nr_mfns: "nrMFNs" required;
+});
+
 /// A FreeBSD device made visible in the jail.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -537,45 +662,129 @@ pub struct FreeBsdDevice {
     /// REQUIRED. Device path (devfs rule pattern).
     pub path: String,
     /// OPTIONAL. File mode.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<u32>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
 }
 
+oci_json::deserialize_object!(FreeBsdDevice, "FreeBsdDevice", {
+    path: "path" required;
+    mode: "mode";
+});
+
 /// What a FreeBSD jail is allowed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct JailAllow {
     /// OPTIONAL. Set its host name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub set_hostname: Option<bool>,
     /// OPTIONAL. Raw sockets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub raw_sockets: Option<bool>,
     /// OPTIONAL. Change file flags.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "chflags")]
+    #[serde(skip_serializing_if = "Option::is_none", rename = "chflags")]
     pub chflags: Option<bool>,
     /// OPTIONAL. File system types it may mount.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::null_as_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mount: Vec<String>,
     /// OPTIONAL. Manage quotas.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quotas: Option<bool>,
     /// OPTIONAL. Other socket families.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub socket_af: Option<bool>,
     /// OPTIONAL. Lock memory.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "mlock")]
+    #[serde(skip_serializing_if = "Option::is_none", rename = "mlock")]
     pub mlock: Option<bool>,
     /// OPTIONAL. Bind reserved ports.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reserved_ports: Option<bool>,
     /// OPTIONAL. Act as super-user.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "suser")]
+    #[serde(skip_serializing_if = "Option::is_none", rename = "suser")]
     pub suser: Option<bool>,
+    /// Members this crate does not know, kept.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::extra))]
+    pub extra: Extra,
+}
+
+oci_json::deserialize_object!(JailAllow, "JailAllow", {
+    set_hostname: "setHostname";
+    raw_sockets: "rawSockets";
+    chflags: "chflags";
+    mount: "mount";
+    quotas: "quotas";
+    socket_af: "socketAf";
+    mlock: "mlock";
+    reserved_ports: "reservedPorts";
+    suser: "suser";
+});
+
+impl Windows {
+    /// Windows configuration with `layer_folders` (topmost first, the scratch last).
+    pub fn new(layer_folders: Vec<String>) -> Self {
+        Self { layer_folders, ..Self::default() }
+    }
+}
+
+impl WindowsDevice {
+    /// The device `id`, read as `id_type` (`class`).
+    pub fn new(id: impl Into<String>, id_type: impl Into<String>) -> Self {
+        Self { id: id.into(), id_type: id_type.into(), extra: Extra::new() }
+    }
+}
+
+impl WindowsCpuAffinity {
+    /// The CPU `mask` within processor `group`.
+    pub fn new(mask: u64, group: u32) -> Self {
+        Self { mask, group, extra: Extra::new() }
+    }
+}
+
+impl Vm {
+    /// A VM container booting `kernel`.
+    pub fn new(kernel: VmKernel) -> Self {
+        Self { kernel, ..Self::default() }
+    }
+}
+
+impl VmKernel {
+    /// The kernel at the absolute `path`, with no parameters or initrd.
+    pub fn new(path: impl Into<String>) -> Self {
+        Self { path: path.into(), ..Self::default() }
+    }
+}
+
+impl VmHypervisor {
+    /// The hypervisor at the absolute `path`, with no parameters.
+    pub fn new(path: impl Into<String>) -> Self {
+        Self { path: path.into(), ..Self::default() }
+    }
+}
+
+impl VmImage {
+    /// The root image at the absolute `path`, of `format` (`raw`, `qcow2`, ...).
+    pub fn new(path: impl Into<String>, format: impl Into<String>) -> Self {
+        Self { path: path.into(), format: format.into(), extra: Extra::new() }
+    }
+}
+
+impl VmIoMem {
+    /// `nr_mfns` machine frames from `first_mfn` mapped at guest frame `first_gfn`.
+    pub fn new(first_gfn: u64, first_mfn: u64, nr_mfns: u64) -> Self {
+        Self { first_gfn, first_mfn, nr_mfns, extra: Extra::new() }
+    }
+}
+
+impl FreeBsdDevice {
+    /// The device `path` (relative to `/dev`), with the default mode.
+    pub fn new(path: impl Into<String>) -> Self {
+        Self { path: path.into(), ..Self::default() }
+    }
 }

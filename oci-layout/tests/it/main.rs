@@ -34,6 +34,27 @@ pub(crate) fn small_image(layout: &Layout, arch: &str, layers: &[&[u8]]) -> Desc
     d
 }
 
+/// Issue 17, class 3: adds to `layout`'s `index.json` an untagged entry naming `manifest`'s
+/// digest as `application/octet-stream`, before or after the existing entries.
+pub(crate) fn name_as_plain_blob(layout: &Layout, manifest: &Descriptor, first: bool) {
+    let mut as_blob = Descriptor::new(
+        MediaType::from("application/octet-stream"),
+        manifest.size,
+        manifest.digest.clone(),
+    );
+    as_blob.annotations.clear();
+    layout
+        .update_index(|index| {
+            if first {
+                index.manifests.insert(0, as_blob);
+            } else {
+                index.manifests.push(as_blob);
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
 /// A tar archive holding one file `file.txt` with `content`.
 pub(crate) fn tar_of(content: &[u8]) -> Vec<u8> {
     let mut builder = tar::Builder::new(Vec::new());

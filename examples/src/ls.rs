@@ -7,6 +7,7 @@ use oci_image::{Descriptor, Document};
 use oci_layout::Layout;
 use serde_json::json;
 
+use crate::terminal::escape;
 use crate::transport::Transport;
 use crate::{Failure, print_json};
 
@@ -83,11 +84,11 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             r.descriptor.digest.encoded().get(..12).unwrap_or(r.descriptor.digest.encoded());
         println!(
             "{:<24} {:<19} {:>12}  {:<10} {}",
-            r.tag,
+            escape(&r.tag),
             format!("{}:{short}", r.descriptor.digest.algorithm()),
             r.size,
             kind,
-            r.platforms.join(",")
+            escape(&r.platforms.join(","))
         );
     }
     Ok(())

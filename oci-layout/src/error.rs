@@ -82,6 +82,15 @@ pub enum Error {
     /// A digest algorithm this crate cannot compute.
     #[error("digest {0} uses an algorithm this crate cannot verify")]
     UnsupportedAlgorithm(Digest),
+    /// An image's `Config.User` that cannot be resolved: a user or group its root
+    /// filesystem's `/etc/passwd` or `/etc/group` lacks, or an id out of range.
+    #[error("Config.User {user:?}: {reason}")]
+    User {
+        /// The `Config.User` value.
+        user: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A document that cannot be used for the requested operation.
     #[error("{0}")]
     Invalid(String),

@@ -293,6 +293,28 @@ struct Applier<'a> {
     /// Every place in a fresh directory (directory and name, see [`place`]) this layer
     /// has created something at, by whatever path: whether a name there is still free.
     placed: HashSet<u64>,
+    /// Whether permission bits bind us: not root, or told to act as if not. Then a
+    /// directory we could not enter or write is held open (see [`Held`]).
+    unprivileged: bool,
+    /// Directories held open until the end of the layer.
+    held: Vec<Held>,
+}
+
+/// A directory whose mode would shut its owner out (no owner read, write or search
+/// bit, as `0000` or `0500`) while entries are still to be written into it, when
+/// permission bits bind us: it is kept at `mode | 0700` while the layer is applied, and
+/// given `mode` at the end, deepest first (as umoci applies such directories as
+/// non-root). This covers a directory the layer declares, and one a lower layer left
+/// shut that this layer writes into.
+struct Held {
+    path: Vec<u8>,
+    id: DirId,
+    mode: u32,
+}
+
+/// Whether a directory of this mode shuts its owner out.
+fn shuts_owner_out(mode: u32) -> bool {
+    mode & 0o700 != 0o700
 }
 
 pub(super) fn io_err<'p>(
@@ -340,16 +362,26 @@ struct Emptying {
 }
 
 impl Emptying {
-    /// Opens and lists the directory `name` beneath `dir`; `None` if it is gone.
+    /// Opens and lists the directory `name` beneath `dir`; `None` if it is gone. A
+    /// directory that shuts its owner out (mode `0000`, say) is opened up first, so that
+    /// anything this crate created can be removed without privilege.
     fn open(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Option<Self>> {
-        let fd = match rustix::fs::openat(
-            dir,
-            name,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::empty(),
-        ) {
+        let open = || {
+            rustix::fs::openat(
+                dir,
+                name,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+        };
+        let fd = match open() {
             Ok(fd) => fd,
             Err(Errno::NOENT) => return Ok(None),
+            Err(Errno::ACCESS) if file_type(dir, name)? == Some(FileType::Directory) => {
+                // By name: a directory (not a link) is there, in a tree being removed.
+                rustix::fs::chmodat(dir, name, Mode::from_raw_mode(0o700), AtFlags::empty())?;
+                open()?
+            }
             Err(e) => return Err(e.into()),
         };
         let mut dir = rustix::fs::Dir::new(fd)?;
@@ -363,6 +395,22 @@ impl Emptying {
         }
         Ok(Some(Self { dir, name: name.to_vec(), left }))
     }
+}
+
+/// Removes the directory at `path` and everything in it, never following a symbolic link
+/// and opening up directories that shut their owner out: what this crate created can be
+/// removed without privilege. What is already gone counts as removed.
+pub(crate) fn remove_all(path: &std::path::Path) -> io::Result<()> {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let Some(name) = path.file_name() else {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "no name to remove"));
+    };
+    let dir = rustix::fs::open(
+        parent,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    remove_any(dir.as_fd(), name.as_encoded_bytes())
 }
 
 /// Removes the directory `name` beneath `dir` and everything in it, depth first with a
@@ -429,7 +477,85 @@ impl<'a> Applier<'a> {
             helper: None,
             fresh: HashSet::new(),
             placed: HashSet::new(),
+            unprivileged: options.rootless || identity().uid != 0,
+            held: Vec::new(),
         }
+    }
+
+    /// The mode to give the directory `fd` (at `path`) now, for an entry recording `mode`:
+    /// `mode` itself, or, when it would shut us out, `mode | 0700`, with `mode` held for
+    /// the end of the layer.
+    fn hold(&mut self, fd: BorrowedFd<'_>, mode: u32, path: &[u8]) -> Result<u32, LayerError> {
+        if !self.unprivileged {
+            return Ok(mode);
+        }
+        let st = rustix::fs::fstat(fd).map_err(errno(path, "inspect"))?;
+        let id = (st.st_dev, st.st_ino);
+        // The last entry for a directory decides its mode.
+        self.held.retain(|h| h.id != id);
+        if !shuts_owner_out(mode) {
+            return Ok(mode);
+        }
+        self.held.push(Held { path: path.to_vec(), id, mode: mode & 0o7777 });
+        Ok(mode | 0o700)
+    }
+
+    /// Opens every directory on the way to `parts` that shuts us out (left so by a lower
+    /// layer), giving it `mode | 0700` and holding its mode for the end of the layer.
+    /// Symbolic links on the way are left alone: what cannot be reached stays an error
+    /// of the caller's next open.
+    fn unlock(&mut self, parts: &[&[u8]]) -> Result<(), LayerError> {
+        for i in 1..=parts.len() {
+            let Ok(up) = self.root.open_dir(&parts[..i - 1]) else { return Ok(()) };
+            let name = parts[i - 1];
+            let Ok(st) = rustix::fs::statat(&up, name, AtFlags::SYMLINK_NOFOLLOW) else {
+                return Ok(());
+            };
+            if FileType::from_raw_mode(st.st_mode) != FileType::Directory
+                || !shuts_owner_out(st.st_mode)
+            {
+                continue;
+            }
+            let path = join(&parts[..i]);
+            // By name: the statat above found a directory (not a link) there, in a tree
+            // only this process writes.
+            rustix::fs::chmodat(
+                &up,
+                name,
+                Mode::from_raw_mode((st.st_mode | 0o700) & 0o7777),
+                AtFlags::empty(),
+            )
+            .map_err(errno(&path, "open up"))?;
+            self.held.push(Held { path, id: (st.st_dev, st.st_ino), mode: st.st_mode & 0o7777 });
+        }
+        Ok(())
+    }
+
+    /// [`Root::open_dir`], opening up directories that shut us out on the way.
+    fn open_dir(&mut self, parts: &[&[u8]]) -> Result<OwnedFd, LayerError> {
+        match self.root.open_dir(parts) {
+            Err(e) if self.unprivileged && e.kind() == io::ErrorKind::PermissionDenied => {
+                self.unlock(parts)?;
+                self.root.open_dir(parts).map_err(io_err(&join(parts), "open"))
+            }
+            other => other.map_err(io_err(&join(parts), "open")),
+        }
+    }
+
+    /// Gives every held directory its recorded mode, deepest first (so that each is
+    /// still open while its children are done), if it is still the directory held.
+    fn release(&mut self) -> Result<(), LayerError> {
+        let mut held = std::mem::take(&mut self.held);
+        held.sort_by_key(|h| std::cmp::Reverse(h.path.iter().filter(|&&b| b == b'/').count()));
+        for h in held {
+            let Ok(dir) = self.root.open_dir(&split(&h.path)) else { continue };
+            let st = rustix::fs::fstat(&dir).map_err(errno(&h.path, "inspect"))?;
+            if (st.st_dev, st.st_ino) == h.id {
+                rustix::fs::fchmod(&dir, Mode::from_raw_mode(h.mode))
+                    .map_err(errno(&h.path, "chmod"))?;
+            }
+        }
+        Ok(())
     }
 
     fn mark_added(&mut self, parts: &[&[u8]]) {
@@ -475,6 +601,9 @@ impl<'a> Applier<'a> {
         let parent = &parts[..parts.len() - 1];
         match self.root.open_dir(parent) {
             Ok(fd) => Ok((fd, false)),
+            Err(e) if self.unprivileged && e.kind() == io::ErrorKind::PermissionDenied => {
+                Ok((self.open_dir(parent)?, false))
+            }
             Err(e) if matches!(e.raw_os_error(), Some(c) if c == Errno::NOENT.raw_os_error() || c == Errno::NOTDIR.raw_os_error()) =>
             {
                 // What is missing, or in the way, may be a file the helper has yet to write.
@@ -623,18 +752,29 @@ impl<'a> Applier<'a> {
                     true
                 }
             };
-            let fd = rustix::fs::openat(
-                dir,
-                name,
-                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                Mode::empty(),
-            )
+            let open = || {
+                rustix::fs::openat(
+                    dir,
+                    name,
+                    OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )
+            };
+            let fd = match open() {
+                // A lower layer's directory that shuts us out.
+                Err(Errno::ACCESS) if self.unprivileged => {
+                    self.unlock(parts)?;
+                    open()
+                }
+                other => other,
+            }
             .map_err(errno(&path, "open"))?;
             if created {
                 let st = rustix::fs::fstat(&fd).map_err(errno(&path, "inspect"))?;
                 self.fresh.insert((st.st_dev, st.st_ino));
             }
-            self.metadata(fd.as_fd(), entry, &path)?;
+            let mode = self.hold(fd.as_fd(), entry.mode, &path)?;
+            self.metadata(fd.as_fd(), entry, mode, &path)?;
             self.dir_times.push((path.clone(), entry.mtime, entry.mtime_nsec));
             self.mark_added(parts);
             return Ok(());
@@ -667,10 +807,7 @@ impl<'a> Applier<'a> {
                         String::from_utf8_lossy(&path)
                     )));
                 };
-                let target_dir = self
-                    .root
-                    .open_dir(&target[..target.len() - 1])
-                    .map_err(io_err(&entry.link, "open"))?;
+                let target_dir = self.open_dir(&target[..target.len() - 1])?;
                 rustix::fs::linkat(target_dir.as_fd(), target_name, dir, name, AtFlags::empty())
                     .map_err(errno(&path, "create hard link"))?;
             }
@@ -755,7 +892,7 @@ impl<'a> Applier<'a> {
         if simple {
             // Nothing left to set but the times.
         } else {
-            self.metadata(file.as_fd(), entry, path)?;
+            self.metadata(file.as_fd(), entry, entry.mode, path)?;
         }
         rustix::fs::futimens(&file, &timestamps(entry.mtime, entry.mtime_nsec))
             .map_err(errno(path, "set times of"))?;
@@ -859,11 +996,12 @@ impl<'a> Applier<'a> {
             .map_err(errno(path, "chown"))
     }
 
-    /// Owner, mode and xattrs of a file or directory we opened ourselves (never a link).
+    /// Owner, `mode` and xattrs of a file or directory we opened ourselves (never a link).
     fn metadata(
         &mut self,
         fd: BorrowedFd<'_>,
         entry: &Entry,
+        mode: u32,
         path: &[u8],
     ) -> Result<(), LayerError> {
         if !self.options.rootless {
@@ -871,7 +1009,7 @@ impl<'a> Applier<'a> {
             // Before chmod: chown clears set-user-ID and set-group-ID bits.
             rustix::fs::fchown(fd, Some(uid), Some(gid)).map_err(errno(path, "chown"))?;
         }
-        rustix::fs::fchmod(fd, Mode::from_raw_mode(entry.mode)).map_err(errno(path, "chmod"))?;
+        rustix::fs::fchmod(fd, Mode::from_raw_mode(mode)).map_err(errno(path, "chmod"))?;
         for (key, value) in &entry.xattrs {
             let privileged = key.starts_with("security.") || key.starts_with("trusted.");
             if privileged && self.options.rootless {
@@ -903,6 +1041,27 @@ impl<'a> Applier<'a> {
         }
         let opaque = std::mem::take(&mut self.opaque);
         let whiteouts = std::mem::take(&mut self.whiteouts);
+        if self.unprivileged {
+            // Open up the directories whiteouts reach into that a lower layer left shut
+            // (the removal below treats what it cannot open as gone).
+            let mut last: Option<&[u8]> = None;
+            let parents = whiteouts.iter().map(|p| match p.iter().rposition(|&b| b == b'/') {
+                Some(i) => &p[..i],
+                None => &p[..0],
+            });
+            for dir in opaque.iter().map(Vec::as_slice).chain(parents) {
+                if last == Some(dir) {
+                    continue;
+                }
+                last = Some(dir);
+                let parts = split(dir);
+                if let Err(e) = self.root.open_dir(&parts)
+                    && e.kind() == io::ErrorKind::PermissionDenied
+                {
+                    self.unlock(&parts)?;
+                }
+            }
+        }
         if !opaque.is_empty() || !whiteouts.is_empty() {
             let keep = Keep { added: &self.added, ancestors: &self.ancestors };
             let root = self.root;
@@ -932,7 +1091,8 @@ impl<'a> Applier<'a> {
                     .map_err(errno(&path, "set times of"))?;
             }
         }
-        Ok(())
+        // Modes last: a directory shut again cannot be opened for its times.
+        self.release()
     }
 }
 

@@ -46,6 +46,7 @@
 //!   digests, and a media type that contradicts the stream's magic bytes are errors.
 
 mod apply;
+pub(crate) use apply::remove_all;
 mod create;
 mod gzip;
 #[cfg(feature = "isal")]

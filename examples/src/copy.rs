@@ -77,12 +77,12 @@ struct Opened {
 /// image has in the archive (an `oci-archive` ref name, the `TAG` of a `docker-archive`
 /// `NAME:TAG`), else `latest`. A digest or an index (`@N`) is no name.
 fn archive_tag(name: Option<&str>, docker: bool) -> String {
-    let tag = name.filter(|n| n.parse::<oci_image::Digest>().is_err()).and_then(|n| {
+    let tag = name.filter(|n| n.parse::<oci_image::Digest>().is_err()).map(|n| {
         if !docker {
-            return Some(n);
+            return n;
         }
         let last = n.rsplit('/').next().unwrap_or(n);
-        Some(last.rsplit_once(':').map_or("", |(_, tag)| tag))
+        last.rsplit_once(':').map_or("", |(_, tag)| tag)
     });
     tag.filter(|t| oci_image::annotations::is_valid_ref_name(t))
         .unwrap_or(oci_distribution::DEFAULT_TAG)

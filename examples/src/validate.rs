@@ -128,7 +128,7 @@ fn layout(args: &Args) -> Result<(), Failure> {
             .map(|p| json!({"subject": p.subject, "message": p.message}))
             .collect();
         print_json(&json!({
-            "layout": name.to_string(), "valid": report.is_ok(), "problems": problems,
+            "layout": path.display().to_string(), "valid": report.is_ok(), "problems": problems,
             "blobsChecked": report.blobs_checked, "bytesChecked": report.bytes_checked,
             "documentsChecked": report.documents_checked,
         }))?;

@@ -71,6 +71,7 @@ mod fsck;
 mod gc;
 pub mod layer;
 mod store;
+mod tags;
 mod unpack;
 
 pub use build::Image;

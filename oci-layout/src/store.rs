@@ -21,7 +21,7 @@ pub(crate) const BLOBS_DIR: &str = "blobs";
 /// Lock file serialising read-modify-write of `index.json` (and garbage collection).
 pub(crate) const LOCK_FILE: &str = "index.json.lock";
 /// `index.json` larger than this is refused rather than read whole.
-const MAX_INDEX_SIZE: u64 = 64 << 20;
+pub(crate) const MAX_INDEX_SIZE: u64 = 64 << 20;
 const COPY_BUFFER: usize = 1 << 20;
 
 /// An OCI image layout directory, image-spec v1.1

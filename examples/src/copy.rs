@@ -243,8 +243,12 @@ fn copy_to<S: Source + Sync>(
 ) -> Result<(Descriptor, content::CopyStats), Failure> {
     match &args.destination {
         Transport::Oci { path, reference: tag } => {
-            let target = Layout::create(path)?;
-            copy_into(source, reference, &target, tag.as_deref().unwrap_or(&source_tag), options)
+            // A failed copy to a new destination leaves nothing behind.
+            let target = Layout::create_pending(path)?;
+            let tag = tag.as_deref().unwrap_or(&source_tag);
+            let copied = copy_into(source, reference, &*target, tag, options)?;
+            target.keep();
+            Ok(copied)
         }
         Transport::OciArchive { path, reference: tag } => {
             let temp = tempfile::tempdir()?;

@@ -241,3 +241,24 @@ fn issue17_untrusted_text_is_printed_escaped() {
     }
     assert!(String::from_utf8_lossy(&outputs[0].stdout).contains("x\\u{1b}]0;owned"));
 }
+
+/// Issue 17, class 10: a copy that fails into a destination that did not exist leaves
+/// nothing there (it used to leave an empty layout); an existing layout keeps its tags.
+#[test]
+fn issue17_failed_copy_to_a_new_layout_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let layout = layout(&path);
+    let l = format!("oci:{}", path.display());
+    // The layer is damaged: the copy fails verification after the layout was made.
+    let image = layout.image(&layout.resolve("v1", None).unwrap()).unwrap();
+    let layer = &image.manifest.layers[0];
+    std::fs::write(path.join("blobs/sha256").join(layer.digest.encoded()), b"damaged").unwrap();
+    let new = dir.path().join("new/nested");
+    let o = oci(&["copy", &format!("{l}:v1"), &format!("oci:{}:v1", new.display())]);
+    assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!dir.path().join("new").exists(), "nothing is left where nothing was");
+    let o = oci(&["copy", &format!("{l}:v1"), &l, "--all-platforms"]);
+    assert_eq!(code(&o), 0, "into itself, nothing to copy: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(Layout::open(&path).unwrap().resolve("v1", None).is_ok());
+}

@@ -12,7 +12,7 @@ use oci_image::{Algorithm, Compression, Descriptor, Digest, DigestWriter, MediaT
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
 
 use super::LayerError;
-use super::apply::io_err;
+use super::io_err;
 use super::root::Root;
 
 /// Settings of [`create`].

@@ -120,6 +120,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use oci_image::{Compression, Descriptor, Digest, MediaType, VerifyError};
+use rustix::io::Errno;
 
 /// Settings of [`apply`]; the defaults suit untrusted layers on a large machine.
 #[derive(Clone, Debug)]
@@ -252,4 +253,24 @@ pub fn apply(
     options: &ApplyOptions,
 ) -> Result<ApplyReport, LayerError> {
     apply::apply_layer(root, layer, descriptor, diff_id, options)
+}
+
+/// The error of an I/O `action` on the entry at `path` (relative to the root).
+pub(crate) fn io_err<'p>(
+    path: &'p [u8],
+    action: &'static str,
+) -> impl FnOnce(io::Error) -> LayerError + 'p {
+    move |source| LayerError::Io {
+        action,
+        path: String::from_utf8_lossy(path).into_owned(),
+        source,
+    }
+}
+
+/// [`io_err`] for a system call's error number.
+pub(crate) fn errno<'p>(
+    path: &'p [u8],
+    action: &'static str,
+) -> impl FnOnce(Errno) -> LayerError + 'p {
+    move |e| io_err(path, action)(e.into())
 }

@@ -72,7 +72,6 @@ mod gc;
 pub mod layer;
 mod pending;
 mod store;
-mod tags;
 mod unpack;
 
 pub use build::Image;

@@ -1,15 +1,99 @@
-//! Reading the tags of `index.json` one entry at a time, in bounded memory.
+//! `index.json`: read, changed atomically under a lock, its tags set and listed (whole,
+//! or one entry at a time in bounded memory).
 
 use std::collections::HashSet;
 use std::fmt;
 use std::io::{BufReader, Read};
 
-use oci_image::Descriptor;
+use oci_image::annotations::{REF_NAME, is_valid_ref_name};
+use oci_image::{Descriptor, ImageIndex};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::{INDEX_FILE, LOCK_FILE, MAX_INDEX_SIZE, read_small};
 use crate::fs::{self, fd};
-use crate::store::{INDEX_FILE, MAX_INDEX_SIZE, ref_name};
 use crate::{Error, Layout};
+
+impl Layout {
+    /// The layout's `index.json`.
+    ///
+    /// # Errors
+    /// [`Error::Json`] if it does not parse, [`Error::Io`].
+    pub fn index(&self) -> Result<ImageIndex, Error> {
+        let bytes = read_small(&self.root, INDEX_FILE, MAX_INDEX_SIZE)
+            .map_err(Error::io("read", INDEX_FILE))?;
+        oci_image::json::from_slice(&bytes)
+            .map_err(|source| Error::Json { path: INDEX_FILE.into(), source })
+    }
+
+    /// Reads, changes and atomically replaces `index.json` under an exclusive lock, so
+    /// concurrent writers (threads or processes) lose nothing.
+    ///
+    /// # Errors
+    /// Whatever `change` returns (then nothing is written), or I/O errors.
+    pub fn update_index<R>(
+        &self,
+        change: impl FnOnce(&mut ImageIndex) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let _lock =
+            fs::lock_exclusive(fd(&self.root), LOCK_FILE).map_err(Error::io("lock", LOCK_FILE))?;
+        let mut index = self.index()?;
+        let result = change(&mut index)?;
+        let bytes = oci_image::json::to_vec(&index)
+            .map_err(|source| Error::Json { path: INDEX_FILE.into(), source })?;
+        fs::write_atomic(fd(&self.root), INDEX_FILE, &bytes)
+            .map_err(Error::io("write", INDEX_FILE))?;
+        Ok(result)
+    }
+
+    /// Points the tag `name` at `descriptor` (which the layout must hold), replacing
+    /// entries that had the tag: an `index.json` entry with the
+    /// `org.opencontainers.image.ref.name` annotation.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRefName`] for a name outside the ref-name grammar,
+    /// [`Error::BlobNotFound`] if the layout does not hold the content.
+    pub fn tag(&self, descriptor: &Descriptor, name: &str) -> Result<(), Error> {
+        if !is_valid_ref_name(name) {
+            return Err(Error::InvalidRefName(name.to_owned()));
+        }
+        if self.blob_size(&descriptor.digest)? != Some(descriptor.size) {
+            return Err(Error::BlobNotFound(descriptor.digest.clone()));
+        }
+        let mut entry = descriptor.clone();
+        entry.annotations.insert(REF_NAME.to_owned(), name.to_owned());
+        self.update_index(|index| {
+            index.manifests.retain(|m| ref_name(m) != Some(name));
+            index.manifests.push(entry);
+            Ok(())
+        })
+    }
+
+    /// Removes the tag `name`; `false` if no entry had it. The content stays until
+    /// [`Layout::gc`].
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn untag(&self, name: &str) -> Result<bool, Error> {
+        self.update_index(|index| {
+            let before = index.manifests.len();
+            index.manifests.retain(|m| ref_name(m) != Some(name));
+            Ok(index.manifests.len() != before)
+        })
+    }
+
+    /// The tagged entries of `index.json`, as (tag, descriptor), in index order.
+    ///
+    /// # Errors
+    /// As [`Layout::index`].
+    pub fn tags(&self) -> Result<Vec<(String, Descriptor)>, Error> {
+        Ok(self
+            .index()?
+            .manifests
+            .into_iter()
+            .filter_map(|m| Some((ref_name(&m)?.to_owned(), m)))
+            .collect())
+    }
+}
 
 impl Layout {
     /// Calls `each` with every tagged entry of `index.json` (tag, descriptor), in index
@@ -140,6 +224,11 @@ impl<'de, E> Visitor<'de> for Manifests<'_, E> {
         }
         Ok(())
     }
+}
+
+/// The tag of an `index.json` entry.
+pub(crate) fn ref_name(descriptor: &Descriptor) -> Option<&str> {
+    descriptor.annotations.get(REF_NAME).map(String::as_str)
 }
 
 #[cfg(test)]

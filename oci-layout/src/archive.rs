@@ -513,8 +513,7 @@ pub fn export_docker<W: Write>(
             .layer_compression()
             .ok_or_else(|| Error::Invalid(format!("{} is not a layer type", layer.media_type)))?;
         // First pass: the uncompressed size, and the diff_id check.
-        let mut sink = DigestWriter::new(io::sink(), oci_image::Algorithm::Sha256)
-            .ok_or_else(|| Error::Invalid("sha256 unavailable".into()))?;
+        let mut sink = DigestWriter::sha256(io::sink());
         io::copy(&mut decompressed(layout, layer, compression)?, &mut sink)
             .map_err(|e| read_error(layer, e))?;
         let (_, actual, size) = sink.finish();

@@ -264,9 +264,10 @@ impl Layout {
         &self,
         reference: &str,
         platform: Option<&Platform>,
-        dest: &Path,
+        dest: impl AsRef<Path>,
         options: &ApplyOptions,
     ) -> Result<BundleReport, UnpackError> {
+        let dest = dest.as_ref();
         crate::unpack::publish(dest, |staging| {
             let rootfs = staging.join("rootfs");
             let unpack = self.unpack(reference, platform, &rootfs, options)?;

@@ -74,6 +74,10 @@ mod pending;
 mod store;
 mod unpack;
 
+/// The image-spec crate whose types ([`oci_image::Descriptor`], [`oci_image::Digest`], ...)
+/// this crate's signatures use, so that a user need not depend on it separately.
+pub use oci_image;
+
 pub use build::Image;
 pub use bundle::BundleReport;
 pub use error::Error;

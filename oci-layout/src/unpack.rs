@@ -118,9 +118,10 @@ impl Layout {
         &self,
         reference: &str,
         platform: Option<&Platform>,
-        dest: &Path,
+        dest: impl AsRef<Path>,
         options: &ApplyOptions,
     ) -> Result<UnpackReport, UnpackError> {
+        let dest = dest.as_ref();
         let host = Platform::host();
         let descriptor = self.resolve(reference, Some(platform.unwrap_or(&host)))?;
         let image = self.image(&descriptor)?;

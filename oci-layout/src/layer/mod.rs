@@ -159,6 +159,59 @@ impl Default for ApplyOptions {
     }
 }
 
+/// Setters, for building options outside this crate (the struct is `#[non_exhaustive]`,
+/// so it has no literal there):
+///
+/// ```
+/// use oci_layout::layer::ApplyOptions;
+/// let options = ApplyOptions::default().rootless(true).max_entries(1000);
+/// assert!(options.rootless);
+/// assert_eq!(options.max_entries, 1000);
+/// ```
+impl ApplyOptions {
+    /// Sets [`ApplyOptions::rootless`]: apply as an unprivileged user.
+    pub fn rootless(mut self, rootless: bool) -> Self {
+        self.rootless = rootless;
+        self
+    }
+
+    /// Sets [`ApplyOptions::max_total_size`]: the largest decompressed layer.
+    pub fn max_total_size(mut self, max_total_size: u64) -> Self {
+        self.max_total_size = max_total_size;
+        self
+    }
+
+    /// Sets [`ApplyOptions::max_entries`]: the most entries in one layer.
+    pub fn max_entries(mut self, max_entries: u64) -> Self {
+        self.max_entries = max_entries;
+        self
+    }
+
+    /// Sets [`ApplyOptions::max_file_size`]: the largest single file.
+    pub fn max_file_size(mut self, max_file_size: u64) -> Self {
+        self.max_file_size = max_file_size;
+        self
+    }
+
+    /// Sets [`ApplyOptions::max_header_size`]: the largest PAX or GNU long-name header.
+    pub fn max_header_size(mut self, max_header_size: u64) -> Self {
+        self.max_header_size = max_header_size;
+        self
+    }
+
+    /// Sets [`ApplyOptions::max_path_len`]: the longest entry or link name.
+    pub fn max_path_len(mut self, max_path_len: usize) -> Self {
+        self.max_path_len = max_path_len;
+        self
+    }
+
+    /// Sets [`ApplyOptions::max_zstd_window_log`]: the largest zstd window, as a power of two.
+    pub fn max_zstd_window_log(mut self, max_zstd_window_log: u32) -> Self {
+        self.max_zstd_window_log = max_zstd_window_log;
+        self
+    }
+}
+
 /// What [`apply`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]

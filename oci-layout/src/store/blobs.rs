@@ -149,8 +149,7 @@ impl Layout {
         let mut size = 0;
         let mut written_digest = None;
         self.write_blob(Some(Algorithm::Sha256), false, |file| {
-            let mut writer = DigestWriter::new(file, Algorithm::Sha256)
-                .ok_or_else(|| Error::Invalid("sha256 is not available".into()))?;
+            let mut writer = DigestWriter::sha256(file);
             copy_stream(content, &mut writer).map_err(Error::io("read", "blob source"))?;
             let (_, digest, n) = writer.finish();
             size = n;
@@ -203,10 +202,11 @@ impl Layout {
     /// [`Error::Layer`] for a file that cannot be read, [`Error::Io`].
     pub fn put_layer(
         &self,
-        dir: &Path,
+        dir: impl AsRef<Path>,
         lower: Option<&Path>,
         options: &crate::layer::CreateOptions,
     ) -> Result<crate::layer::CreatedLayer, Error> {
+        let dir = dir.as_ref();
         let mut created = None;
         self.write_blob(Some(Algorithm::Sha256), false, |file| {
             let mut out = io::BufWriter::with_capacity(COPY_BUFFER, file);

@@ -29,9 +29,11 @@ fn tar_error(action: &'static str) -> impl FnOnce(io::Error) -> Error {
 
 fn read_small(entry: &mut dyn Read, size: u64, name: &str) -> Result<Vec<u8>, Error> {
     if size > MAX_SMALL_FILE {
-        return Err(Error::Invalid(format!(
-            "{name} in the archive is {size} bytes, more than {MAX_SMALL_FILE}"
-        )));
+        return Err(Error::TooLarge {
+            what: format!("{name} in the archive"),
+            size,
+            limit: MAX_SMALL_FILE,
+        });
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     entry.take(size).read_to_end(&mut bytes).map_err(tar_error("read"))?;
@@ -49,8 +51,10 @@ fn clean_name(raw: &str) -> &str {
 /// be complete before it is tagged. Returns the tagged descriptor.
 ///
 /// # Errors
-/// [`Error::Verify`] for a blob that does not match its name, [`Error::Invalid`] for an
-/// archive without a layout, [`Error::ReferenceNotFound`], or I/O errors.
+/// [`Error::Verify`] for a blob that does not match its name,
+/// [`Error::MissingArchiveMember`] or [`Error::NotALayout`] for an archive without a
+/// layout, [`Error::InvalidArchiveMember`] for a blob whose name is not a digest,
+/// [`Error::ReferenceNotFound`], or I/O errors.
 pub fn import_oci(
     input: impl Read,
     target: &Layout,
@@ -75,9 +79,7 @@ pub fn import_oci(
                 let Some(rest) = name.strip_prefix("blobs/") else { continue };
                 let Some((algorithm, encoded)) = rest.split_once('/') else { continue };
                 let Ok(digest) = format!("{algorithm}:{encoded}").parse::<Digest>() else {
-                    return Err(Error::Invalid(format!(
-                        "archive member {raw:?} is not a blob name"
-                    )));
+                    return Err(Error::InvalidArchiveMember(raw));
                 };
                 let descriptor =
                     Descriptor::new(MediaType::from("application/octet-stream"), size, digest);
@@ -85,13 +87,13 @@ pub fn import_oci(
             }
         }
     }
-    let header = header.ok_or_else(|| Error::Invalid("archive has no oci-layout file".into()))?;
+    let header = header.ok_or_else(|| Error::MissingArchiveMember("oci-layout".into()))?;
     let header: ImageLayout = oci_image::json::from_slice(&header)
         .map_err(|source| Error::Json { path: "archive/oci-layout".into(), source })?;
     if let Some(v) = header.validate().first() {
-        return Err(Error::Invalid(format!("archive oci-layout: {}", v.message)));
+        return Err(Error::NotALayout { path: "archive".into(), reason: v.message.clone() });
     }
-    let index = index.ok_or_else(|| Error::Invalid("archive has no index.json".into()))?;
+    let index = index.ok_or_else(|| Error::MissingArchiveMember("index.json".into()))?;
     let index: ImageIndex = oci_image::json::from_slice(&index)
         .map_err(|source| Error::Json { path: "archive/index.json".into(), source })?;
     let root = pick(&index, reference)?;
@@ -266,8 +268,8 @@ struct DockerArchiveImage {
 /// # Errors
 /// [`Error::ReferenceNotFound`] when no image carries the name (or the index is out of
 /// range), [`Error::AmbiguousReference`] when `image` is `None` and the archive holds
-/// several, [`Error::Invalid`] for a malformed archive or a layer that does not match its
-/// diff_id, or I/O errors.
+/// several, [`Error::MissingArchiveMember`], [`Error::DiffIdCount`] or [`Error::DiffId`]
+/// for a malformed archive or a layer that does not match its diff_id, or I/O errors.
 pub fn import_docker(
     input: impl Read,
     target: &Layout,
@@ -306,13 +308,13 @@ pub fn import_docker(
             stored.insert(name, d);
         }
     }
-    let manifest = manifest.ok_or_else(|| Error::Invalid("archive has no manifest.json".into()))?;
+    let manifest = manifest.ok_or_else(|| Error::MissingArchiveMember("manifest.json".into()))?;
     let images: Vec<DockerArchiveImage> = oci_image::json::from_slice(&manifest)
         .map_err(|source| Error::Json { path: "archive/manifest.json".into(), source })?;
     let image = pick_docker(&images, image)?;
     let config = stored
         .get(clean_name(&image.config))
-        .ok_or_else(|| Error::Invalid(format!("archive lacks configuration {}", image.config)))?;
+        .ok_or_else(|| Error::MissingArchiveMember(format!("configuration {}", image.config)))?;
     let config_bytes = target.read_blob_bytes(config, MAX_SMALL_FILE)?;
     let parsed: ImageConfiguration =
         oci_image::json::from_slice(&config_bytes).map_err(|source| Error::Json {
@@ -320,22 +322,22 @@ pub fn import_docker(
             source,
         })?;
     if parsed.rootfs.diff_ids.len() != image.layers.len() {
-        return Err(Error::Invalid(format!(
-            "configuration has {} diff_ids for {} layers",
-            parsed.rootfs.diff_ids.len(),
-            image.layers.len()
-        )));
+        return Err(Error::DiffIdCount {
+            layers: image.layers.len(),
+            diff_ids: parsed.rootfs.diff_ids.len(),
+        });
     }
     let mut layers = Vec::new();
     for (path, diff_id) in image.layers.iter().zip(&parsed.rootfs.diff_ids) {
         let d = stored
             .get(clean_name(path))
-            .ok_or_else(|| Error::Invalid(format!("archive lacks layer {path}")))?;
+            .ok_or_else(|| Error::MissingArchiveMember(format!("layer {path}")))?;
         if d.digest != *diff_id {
-            return Err(Error::Invalid(format!(
-                "layer {path} has digest {}, its diff_id is {diff_id}",
-                d.digest
-            )));
+            return Err(Error::DiffId {
+                layer: path.clone(),
+                expected: diff_id.clone(),
+                actual: d.digest.clone(),
+            });
         }
         layers.push(Descriptor::new(MediaType::ImageLayer, d.size, d.digest.clone()));
     }
@@ -485,8 +487,9 @@ fn normalize(path: &str) -> String {
 ///
 /// # Errors
 /// [`Error::InvalidRefName`] when `repo_tag` is not a Docker `NAME:TAG` (see
-/// [`is_valid_docker_repo_tag`]), [`Error::Invalid`] for an index (choose a platform
-/// first) or a layer type Docker cannot hold, [`Error::Verify`], or I/O errors.
+/// [`is_valid_docker_repo_tag`]), [`Error::WrongMediaType`] for an index (choose a
+/// platform first) or a layer type Docker cannot hold, [`Error::DiffIdCount`],
+/// [`Error::DiffId`], [`Error::Verify`], or I/O errors.
 pub fn export_docker<W: Write>(
     layout: &Layout,
     reference: &str,
@@ -503,25 +506,31 @@ pub fn export_docker<W: Write>(
     let config = layout.read_blob_bytes(&image.manifest.config, MAX_SMALL_FILE)?;
     tar.file(&config_name, config.len() as u64, &config[..])?;
     if image.config.rootfs.diff_ids.len() != image.manifest.layers.len() {
-        return Err(Error::Invalid("configuration diff_ids do not count one per layer".into()));
+        return Err(Error::DiffIdCount {
+            layers: image.manifest.layers.len(),
+            diff_ids: image.config.rootfs.diff_ids.len(),
+        });
     }
     let mut layer_names = Vec::new();
     for (layer, diff_id) in image.manifest.layers.iter().zip(&image.config.rootfs.diff_ids) {
         let name = format!("{}.tar", diff_id.encoded());
-        let compression = layer
-            .media_type
-            .layer_compression()
-            .ok_or_else(|| Error::Invalid(format!("{} is not a layer type", layer.media_type)))?;
+        let compression =
+            layer.media_type.layer_compression().ok_or_else(|| Error::WrongMediaType {
+                digest: layer.digest.clone(),
+                media_type: layer.media_type.clone(),
+                expected: "a layer",
+            })?;
         // First pass: the uncompressed size, and the diff_id check.
         let mut sink = DigestWriter::sha256(io::sink());
         io::copy(&mut decompressed(layout, layer, compression)?, &mut sink)
             .map_err(|e| read_error(layer, e))?;
         let (_, actual, size) = sink.finish();
         if actual != *diff_id {
-            return Err(Error::Invalid(format!(
-                "layer {} decompresses to {actual}, diff_id is {diff_id}",
-                layer.digest
-            )));
+            return Err(Error::DiffId {
+                layer: layer.digest.to_string(),
+                expected: diff_id.clone(),
+                actual,
+            });
         }
         tar.file(&name, size, decompressed(layout, layer, compression)?)?;
         layer_names.push(name);

@@ -126,11 +126,10 @@ impl Layout {
         let descriptor = self.resolve(reference, Some(platform.unwrap_or(&host)))?;
         let image = self.image(&descriptor)?;
         if image.config.rootfs.diff_ids.len() != image.manifest.layers.len() {
-            return Err(Error::Invalid(format!(
-                "the image has {} layers but its configuration {} diff_ids",
-                image.manifest.layers.len(),
-                image.config.rootfs.diff_ids.len()
-            ))
+            return Err(Error::DiffIdCount {
+                layers: image.manifest.layers.len(),
+                diff_ids: image.config.rootfs.diff_ids.len(),
+            }
             .into());
         }
         let layers = publish(dest, |staging| self.apply_all(&image, staging, options))?;

@@ -99,13 +99,14 @@ impl Layout {
     /// Reads a whole blob, verified, refusing one larger than `limit` bytes.
     ///
     /// # Errors
-    /// As [`Layout::read_blob`], and [`Error::Invalid`] over the limit.
+    /// As [`Layout::read_blob`], and [`Error::TooLarge`] over the limit.
     pub fn read_blob_bytes(&self, descriptor: &Descriptor, limit: u64) -> Result<Vec<u8>, Error> {
         if descriptor.size > limit {
-            return Err(Error::Invalid(format!(
-                "blob {} is {} bytes, more than the limit of {limit}",
-                descriptor.digest, descriptor.size
-            )));
+            return Err(Error::TooLarge {
+                what: format!("blob {}", descriptor.digest),
+                size: descriptor.size,
+                limit,
+            });
         }
         let mut reader = self.read_blob(descriptor)?;
         let mut bytes = Vec::with_capacity(usize::try_from(descriptor.size).unwrap_or(0));
@@ -130,10 +131,11 @@ impl Layout {
             .map_err(|_| Error::UnsupportedAlgorithm(digest.clone()))?;
         // A file of the wrong size under the digest is damage: the verified one replaces it.
         let replace = existing.is_some();
-        self.write_blob(digest.algorithm_kind(), replace, |file| {
+        let (stored, ()) = self.write_blob(digest.algorithm_kind(), replace, |file| {
             copy_stream(&mut reader, file).map_err(|e| read_error(digest, e))?;
-            Ok(digest.clone())
-        })
+            Ok((digest.clone(), ()))
+        })?;
+        Ok(stored)
     }
 
     /// Stores a blob whose digest is not known in advance: it is computed (SHA-256) while
@@ -146,28 +148,24 @@ impl Layout {
         media_type: MediaType,
         content: &mut dyn Read,
     ) -> Result<Descriptor, Error> {
-        let mut size = 0;
-        let mut written_digest = None;
-        self.write_blob(Some(Algorithm::Sha256), false, |file| {
+        let (_, (digest, size)) = self.write_blob(Some(Algorithm::Sha256), false, |file| {
             let mut writer = DigestWriter::sha256(file);
             copy_stream(content, &mut writer).map_err(Error::io("read", "blob source"))?;
-            let (_, digest, n) = writer.finish();
-            size = n;
-            written_digest = Some(digest.clone());
-            Ok(digest)
+            let (_, digest, size) = writer.finish();
+            Ok((digest.clone(), (digest, size)))
         })?;
-        let digest = written_digest.ok_or_else(|| Error::Invalid("no digest computed".into()))?;
         Ok(Descriptor::new(media_type, size, digest))
     }
 
     /// Writes a blob through `fill` into a temporary file in the algorithm's directory,
-    /// then moves it under the digest `fill` returns.
-    fn write_blob(
+    /// then moves it under the digest `fill` returns. Returns whether it was stored (not
+    /// already there) and what else `fill` returned.
+    fn write_blob<T>(
         &self,
         algorithm: Option<Algorithm>,
         replace: bool,
-        fill: impl FnOnce(&mut File) -> Result<Digest, Error>,
-    ) -> Result<bool, Error> {
+        fill: impl FnOnce(&mut File) -> Result<(Digest, T), Error>,
+    ) -> Result<(bool, T), Error> {
         let algorithm = algorithm.unwrap_or(Algorithm::Sha256);
         let dir_name = algorithm.as_str();
         let dir = fs::ensure_dir(fd(&self.blobs), dir_name)
@@ -175,7 +173,7 @@ impl Layout {
         let (mut file, temp) = fs::create_temp(fd(&dir))
             .map_err(Error::io("create a file in", Path::new(BLOBS_DIR).join(dir_name)))?;
         let result = (|| {
-            let digest = fill(&mut file)?;
+            let (digest, value) = fill(&mut file)?;
             file.sync_all().map_err(Error::io("sync", blob_path(&digest)))?;
             let stored = if replace {
                 fs::rename_replace(fd(&dir), &temp, digest.encoded()).map(|()| true)
@@ -187,7 +185,7 @@ impl Layout {
                 fs::sync_dir(fd(&dir))
                     .map_err(Error::io("sync", Path::new(BLOBS_DIR).join(dir_name)))?;
             }
-            Ok(stored)
+            Ok((stored, value))
         })();
         // After a successful rename the name is gone; otherwise remove the partial file.
         let _ = fs::unlink(fd(&dir), &temp);
@@ -207,16 +205,13 @@ impl Layout {
         options: &crate::layer::CreateOptions,
     ) -> Result<crate::layer::CreatedLayer, Error> {
         let dir = dir.as_ref();
-        let mut created = None;
-        self.write_blob(Some(Algorithm::Sha256), false, |file| {
+        let (_, created) = self.write_blob(Some(Algorithm::Sha256), false, |file| {
             let mut out = io::BufWriter::with_capacity(COPY_BUFFER, file);
             let layer = crate::layer::create(dir, lower, &mut out, options)?;
             out.flush().map_err(Error::io("write", "layer"))?;
-            let digest = layer.descriptor.digest.clone();
-            created = Some(layer);
-            Ok(digest)
+            Ok((layer.descriptor.digest.clone(), layer))
         })?;
-        created.ok_or_else(|| Error::Invalid("no layer written".into()))
+        Ok(created)
     }
 
     /// Stores `bytes` as a blob and returns its descriptor.

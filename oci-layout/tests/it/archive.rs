@@ -189,6 +189,7 @@ fn docker_archive_layer_must_match_diff_id() {
     let target = Layout::create(dir.path()).unwrap();
     let err = archive::import_docker(&bytes[..], &target, None, "x").unwrap_err();
     assert!(err.to_string().contains("diff_id"), "{err}");
+    assert!(matches!(err, Error::DiffId { .. }), "{err:?}");
     assert!(target.tags().unwrap().is_empty());
 }
 

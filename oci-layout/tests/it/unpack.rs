@@ -115,6 +115,13 @@ fn diff_ids_must_count_one_per_layer() {
     let err =
         layout.unpack("bad", None, &dir.path().join("x"), &ApplyOptions::default()).unwrap_err();
     assert!(err.to_string().contains("diff_ids"), "{err}");
+    assert!(
+        matches!(
+            err,
+            UnpackError::Layout(oci_layout::Error::DiffIdCount { layers: 3, diff_ids: 2 })
+        ),
+        "{err:?}"
+    );
 }
 
 /// Issue 17, class 9: an unpack that fails after a layer left directories of mode 0000

@@ -6,6 +6,24 @@
 //! configuration declares. Names in the archive are never used as paths: a blob's place
 //! comes from its validated digest. Exports write a deterministic tar (sorted, zero
 //! mtimes, root-owned) holding one image and what it references.
+//!
+//! # Security
+//!
+//! An archive is untrusted input, read as a stream once:
+//!
+//! - No member name is ever a path on this machine: `oci-archive` blobs are stored under
+//!   the digest their name parses to (a name that does not parse is an error), and
+//!   `docker-archive` members are looked up by name inside the archive only (its links
+//!   resolved within the archive's own namespace). `../` in a name cannot leave anything.
+//! - Every blob is verified while it is written (digest and size, or the diff_id a
+//!   `docker-archive` configuration declares); nothing unverified is stored under a
+//!   digest, and the image is tagged only when its whole graph is present.
+//! - Small members read whole (`index.json`, `manifest.json`, configurations) are bounded
+//!   ([`crate::Error::TooLarge`] beyond 16 MiB); blobs are streamed, never held in memory.
+//! - A `docker-archive` name that the archive does not hold is an error, never another
+//!   image; exports refuse names outside the grammar of what they write
+//!   ([`is_valid_docker_repo_tag`], `org.opencontainers.image.ref.name`), so a name cannot
+//!   carry terminal escapes or paths into another tool.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, Read, Write};

@@ -258,6 +258,17 @@ impl Layout {
     /// --rootless`'s, with `options.rootless`). Everything is prepared in a private
     /// staging directory and moved into place only when complete.
     ///
+    /// # Security
+    ///
+    /// The root filesystem is unpacked as [`Layout::unpack`] does (see its `# Security`).
+    /// `Config.User` is resolved through the image's own `/etc/passwd` and `/etc/group`,
+    /// opened inside the root filesystem without following links out of it and required
+    /// to be regular files, read a line at a time (a line over 1 MiB is an error), and
+    /// numeric ids are taken as runc takes them: decimal digits only, at most 2147483647,
+    /// so `4294967295` (`(uid_t) -1`) or `+0` cannot become a uid. The conversion adds no
+    /// mount, capability or device the base configuration does not have; labels become
+    /// annotations only.
+    ///
     /// # Errors
     /// [`UnpackError`] for the root filesystem, or the conversion's errors.
     pub fn bundle(

@@ -112,6 +112,21 @@ impl Layout {
     /// applied is it renamed to `dest` (and given mode 0755). On any error the staging
     /// directory is removed and `dest` is left as it was.
     ///
+    /// # Security
+    ///
+    /// Layers are applied by [`crate::layer::apply`], whose `# Security` section says how
+    /// every entry stays inside the root. On top of it:
+    ///
+    /// - Nothing is visible at `dest` before every layer has applied and verified: a
+    ///   layer that fails halfway leaves no partial tree for a runtime to start from.
+    /// - The staging directory is private (0700) while it is filled, so no other user can
+    ///   race the applier inside it.
+    /// - Cleanup after a failure removes everything the unpack created without following
+    ///   a link, and opens up directories a layer left shut (mode 0000): nothing is left
+    ///   behind, also without privilege.
+    /// - `dest` must be new or an empty directory: a symbolic link, a file or a
+    ///   populated directory is refused, never written through.
+    ///
     /// # Errors
     /// [`UnpackError`] naming the layer or what else failed.
     pub fn unpack(

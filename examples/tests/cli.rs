@@ -262,3 +262,23 @@ fn issue17_failed_copy_to_a_new_layout_leaves_nothing() {
     assert_eq!(code(&o), 0, "into itself, nothing to copy: {}", String::from_utf8_lossy(&o.stderr));
     assert!(Layout::open(&path).unwrap().resolve("v1", None).is_ok());
 }
+
+/// `oci demo` ends with a bundle that runs: with runc installed and as root, it runs it
+/// and shows what the image's program printed.
+#[test]
+fn demo_bundle_runs_with_runc() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = oci(&["demo", dir.path().join("demo").to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(code(&o), 0, "{stdout}{}", String::from_utf8_lossy(&o.stderr));
+    let has_runc = Command::new("runc").arg("--version").output().is_ok();
+    if has_runc && rustix::process::geteuid().is_root() {
+        assert!(
+            stdout.contains("6. ran it with runc: hello from an OCI image")
+                || stdout.contains("6. ran it with runc: oci "),
+            "{stdout}"
+        );
+    } else {
+        assert!(stdout.contains("6. "), "{stdout}");
+    }
+}

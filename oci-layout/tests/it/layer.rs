@@ -74,7 +74,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// A root and a sentinel beside it.
-struct Scene {
+pub(crate) struct Scene {
     _dir: tempfile::TempDir,
     root: PathBuf,
     sentinel: PathBuf,
@@ -112,7 +112,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 impl Scene {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("root");
         let sentinel = dir.path().join("sentinel");
@@ -137,7 +137,7 @@ impl Scene {
 
     /// Applies with the default options, rootless when the tests do not run as root (as
     /// the suite does under [`issue17_hostile_suite_passes_as_nobody`]).
-    fn apply(&self, tar: &[u8]) -> Result<layer::ApplyReport, LayerError> {
+    pub(crate) fn apply(&self, tar: &[u8]) -> Result<layer::ApplyReport, LayerError> {
         self.apply_with(tar, &defaults())
     }
 

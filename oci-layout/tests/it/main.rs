@@ -8,6 +8,7 @@ mod corpus;
 mod create;
 mod equivalence;
 mod fsck;
+mod fuzz_seeds;
 mod gc;
 mod interop;
 mod layer;

@@ -63,7 +63,26 @@ pub struct Args {
 struct Opened {
     layout: Layout,
     reference: String,
+    /// The tag a destination that names none gives the copy: the source's own name for
+    /// the image, never the temporary layout's.
+    tag: String,
     _temp: Option<tempfile::TempDir>,
+}
+
+/// The tag a copy out of an archive gets where the destination names none: the name the
+/// image has in the archive (an `oci-archive` ref name, the `TAG` of a `docker-archive`
+/// `NAME:TAG`), else `latest`. A digest or an index (`@N`) is no name.
+fn archive_tag(name: Option<&str>, docker: bool) -> String {
+    let tag = name.filter(|n| n.parse::<oci_image::Digest>().is_err()).map(|n| {
+        if !docker {
+            return n;
+        }
+        let last = n.rsplit('/').next().unwrap_or(n);
+        last.rsplit_once(':').map_or("", |(_, tag)| tag)
+    });
+    tag.filter(|t| oci_image::annotations::is_valid_ref_name(t))
+        .unwrap_or(oci_distribution::DEFAULT_TAG)
+        .to_owned()
 }
 
 fn open_source(source: &Transport) -> Result<Opened, Failure> {
@@ -74,7 +93,7 @@ fn open_source(source: &Transport) -> Result<Opened, Failure> {
                 Some(r) => r.clone(),
                 None => only_tag(&layout)?,
             };
-            Ok(Opened { layout, reference, _temp: None })
+            Ok(Opened { layout, tag: reference.clone(), reference, _temp: None })
         }
         Transport::OciArchive { path, reference } => {
             let temp = tempfile::tempdir()?;
@@ -87,15 +106,18 @@ fn open_source(source: &Transport) -> Result<Opened, Failure> {
                 reference.as_deref(),
                 "source",
             )?;
-            Ok(Opened { layout, reference: "source".into(), _temp: Some(temp) })
+            let tag = archive_tag(reference.as_deref(), false);
+            Ok(Opened { layout, reference: "source".into(), tag, _temp: Some(temp) })
         }
-        Transport::DockerArchive { path, .. } => {
+        Transport::DockerArchive { path, name } => {
             let temp = tempfile::tempdir()?;
             let layout = Layout::create(temp.path())?;
             let file =
                 File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-            archive::import_docker(std::io::BufReader::new(file), &layout, None, "source")?;
-            Ok(Opened { layout, reference: "source".into(), _temp: Some(temp) })
+            let reader = std::io::BufReader::new(file);
+            archive::import_docker(reader, &layout, name.as_deref(), "source")?;
+            let tag = archive_tag(name.as_deref(), true);
+            Ok(Opened { layout, reference: "source".into(), tag, _temp: Some(temp) })
         }
         Transport::Docker { .. } => Err("a registry source is opened by `remote`".into()),
     }
@@ -178,7 +200,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         _ => {
             let opened = open_source(&args.source)?;
             let source = Watched { inner: &opened.layout, progress: &progress };
-            copy_to(args, &source, &opened.reference, opened.reference.clone(), None, &options)?
+            copy_to(args, &source, &opened.reference, opened.tag.clone(), None, &options)?
         }
     };
     progress.clear();
@@ -213,8 +235,12 @@ fn copy_to<S: Source + Sync>(
 ) -> Result<(Descriptor, content::CopyStats), Failure> {
     match &args.destination {
         Transport::Oci { path, reference: tag } => {
-            let target = Layout::create(path)?;
-            copy_into(source, reference, &target, tag.as_deref().unwrap_or(&source_tag), options)
+            // A failed copy to a new destination leaves nothing behind.
+            let target = Layout::create_pending(path)?;
+            let tag = tag.as_deref().unwrap_or(&source_tag);
+            let copied = copy_into(source, reference, &*target, tag, options)?;
+            target.keep();
+            Ok(copied)
         }
         Transport::OciArchive { path, reference: tag } => {
             let temp = tempfile::tempdir()?;

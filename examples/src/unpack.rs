@@ -56,7 +56,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     if skipped > 0 {
         eprintln!("{skipped} things were not applied:");
         for note in report.layers.iter().flat_map(|l| &l.skipped).take(20) {
-            eprintln!("  {note}");
+            eprintln!("  {}", crate::terminal::escape(note));
         }
     }
     Ok(())

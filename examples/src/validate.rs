@@ -7,8 +7,9 @@ use serde_json::json;
 
 use oci_layout::Layout;
 
+use crate::terminal::{escape, escape_display};
 use crate::transport::Transport;
-use crate::{Failure, print_json};
+use crate::{Failure, MAX_NAMED_FILE, print_json, read_named_file};
 
 /// Arguments of `oci validate`.
 #[derive(Debug, clap::Args)]
@@ -92,13 +93,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         return layout(args);
     };
     let name = args.file.display().to_string();
-    let bytes = if name == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)?;
-        buf
-    } else {
-        std::fs::read(&args.file).map_err(|e| format!("cannot read {name}: {e}"))?
-    };
+    let bytes = read_named_file(&args.file, MAX_NAMED_FILE)?;
     let problems = check(kind, &bytes);
     let kind = kind.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default();
     if args.json {
@@ -110,11 +105,11 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             &json!({"file": name, "kind": kind, "valid": problems.is_empty(), "violations": violations}),
         )?;
     } else if problems.is_empty() {
-        println!("{name}: valid {kind}");
+        println!("{}: valid {kind}", escape(&name));
     } else {
-        eprintln!("{name}: invalid {kind}, {} problem(s):", problems.len());
+        eprintln!("{}: invalid {kind}, {} problem(s):", escape(&name), problems.len());
         for (path, message) in &problems {
-            eprintln!("  {path}: {message}");
+            eprintln!("  {}: {}", escape(path), escape(message));
         }
     }
     if problems.is_empty() { Ok(()) } else { Err(Failure::Reported) }
@@ -125,7 +120,7 @@ fn layout(args: &Args) -> Result<(), Failure> {
     let target: Transport = args.file.to_string_lossy().parse()?;
     let (path, _) = target.layout("validate without --kind")?;
     let report = Layout::open(path)?.fsck()?;
-    let name = path.display();
+    let name = escape_display(&path.display());
     if args.json {
         let problems: Vec<_> = report
             .problems
@@ -133,7 +128,7 @@ fn layout(args: &Args) -> Result<(), Failure> {
             .map(|p| json!({"subject": p.subject, "message": p.message}))
             .collect();
         print_json(&json!({
-            "layout": name.to_string(), "valid": report.is_ok(), "problems": problems,
+            "layout": path.display().to_string(), "valid": report.is_ok(), "problems": problems,
             "blobsChecked": report.blobs_checked, "bytesChecked": report.bytes_checked,
             "documentsChecked": report.documents_checked,
         }))?;
@@ -145,7 +140,7 @@ fn layout(args: &Args) -> Result<(), Failure> {
     } else {
         eprintln!("{name}: invalid layout, {} problem(s):", report.problems.len());
         for p in &report.problems {
-            eprintln!("  {p}");
+            eprintln!("  {}", escape_display(p));
         }
     }
     if report.is_ok() { Ok(()) } else { Err(Failure::Reported) }

@@ -153,3 +153,132 @@ fn spec_and_runtime_documents() {
         format!("{CONFORMANCE}/runtime-spec/schema/test/features/bad/missing-ociVersionMax.json");
     assert_eq!(code(&oci(&["validate", "--kind", "features", &bad])), 1);
 }
+
+/// Issue 17, class 5: an archive copied into a layout that names no tag gets the
+/// archive's own name for the image, and never moves a tag the layout already has (the
+/// temporary layout's `source` used to leak into the destination); a docker-archive
+/// name that the archive does not hold is an error.
+#[test]
+fn issue17_archive_sources_keep_their_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let layout = layout(&path);
+    let l = format!("oci:{}", path.display());
+    let v1 = layout.resolve("v1", None).unwrap();
+    let archive = dir.path().join("a.tar");
+    let docker = dir.path().join("d.tar");
+    for to in [
+        format!("oci-archive:{}:named", archive.display()),
+        format!("docker-archive:{}:example/app:v7", docker.display()),
+    ] {
+        let o = oci(&["copy", &format!("{l}:v1"), &to]);
+        assert_eq!(code(&o), 0, "{to}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    // The destination already has a tag `source` for another image.
+    let dest = dir.path().join("dest");
+    let existing = Layout::create(&dest).unwrap();
+    let other = existing.put_bytes(MediaType::ImageLayer, &tar_with("other", b"x")).unwrap();
+    let host = oci_image::Platform::host();
+    let mut config = ImageConfiguration::new(host.os.as_str(), host.architecture.as_str());
+    config.rootfs.diff_ids.push(other.digest.clone());
+    let other = existing.write_image(&config, vec![other], Default::default()).unwrap();
+    existing.tag(&other, "source").unwrap();
+    let d = format!("oci:{}", dest.display());
+    for from in [
+        format!("oci-archive:{}", archive.display()),
+        format!("docker-archive:{}:example/app:v7", docker.display()),
+    ] {
+        let o = oci(&["copy", &from, &d]);
+        assert_eq!(code(&o), 0, "{from}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(existing.resolve("source", None).unwrap().digest, other.digest);
+    assert_eq!(existing.resolve("latest", None).unwrap().digest, v1.digest);
+    assert!(existing.resolve("v7", None).is_ok());
+
+    let o = oci(&["copy", &format!("docker-archive:{}:example/other:v7", docker.display()), &d]);
+    assert_eq!(code(&o), 1, "an unknown name is refused");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("example/other:v7"));
+}
+
+/// Issue 17, class 6: a named file is read up to a bound, not until memory runs out.
+#[test]
+fn issue17_validate_reads_a_bounded_prefix_of_endless_files() {
+    let started = std::time::Instant::now();
+    let o = oci(&["validate", "--kind", "manifest", "/dev/zero"]);
+    assert_eq!(code(&o), 1);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("larger than"), "{o:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
+
+/// Issue 17, class 8: text from a layout (tags, problems, errors) reaches the terminal
+/// with its control characters escaped.
+#[test]
+fn issue17_untrusted_text_is_printed_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let layout = layout(&path);
+    let image = layout.resolve("v1", None).unwrap();
+    let evil = "x\u{1b}]0;owned\u{7}\u{1b}[2J";
+    layout
+        .update_index(|i| {
+            let mut e = image.clone();
+            e.annotations.insert(oci_image::annotations::REF_NAME.into(), evil.into());
+            i.manifests.push(e);
+            Ok(())
+        })
+        .unwrap();
+    let l = format!("oci:{}", path.display());
+    let outputs = [
+        oci(&["ls", &l]),
+        oci(&["validate", &l]),
+        oci(&["inspect", &format!("{l}:{evil}")]),
+        oci(&["unpack", &l, dir.path().join("r").to_str().unwrap()]),
+    ];
+    for o in &outputs {
+        for stream in [&o.stdout, &o.stderr] {
+            assert!(!stream.contains(&0x1b) && !stream.contains(&0x07), "{o:?}");
+        }
+    }
+    assert!(String::from_utf8_lossy(&outputs[0].stdout).contains("x\\u{1b}]0;owned"));
+}
+
+/// Issue 17, class 10: a copy that fails into a destination that did not exist leaves
+/// nothing there (it used to leave an empty layout); an existing layout keeps its tags.
+#[test]
+fn issue17_failed_copy_to_a_new_layout_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let layout = layout(&path);
+    let l = format!("oci:{}", path.display());
+    // The layer is damaged: the copy fails verification after the layout was made.
+    let image = layout.image(&layout.resolve("v1", None).unwrap()).unwrap();
+    let layer = &image.manifest.layers[0];
+    std::fs::write(path.join("blobs/sha256").join(layer.digest.encoded()), b"damaged").unwrap();
+    let new = dir.path().join("new/nested");
+    let o = oci(&["copy", &format!("{l}:v1"), &format!("oci:{}:v1", new.display())]);
+    assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!dir.path().join("new").exists(), "nothing is left where nothing was");
+    let o = oci(&["copy", &format!("{l}:v1"), &l, "--all-platforms"]);
+    assert_eq!(code(&o), 0, "into itself, nothing to copy: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(Layout::open(&path).unwrap().resolve("v1", None).is_ok());
+}
+
+/// `oci demo` ends with a bundle that runs: with runc installed and as root, it runs it
+/// and shows what the image's program printed.
+#[test]
+fn demo_bundle_runs_with_runc() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = oci(&["demo", dir.path().join("demo").to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(code(&o), 0, "{stdout}{}", String::from_utf8_lossy(&o.stderr));
+    let has_runc = Command::new("runc").arg("--version").output().is_ok();
+    if has_runc && rustix::process::geteuid().is_root() {
+        assert!(
+            stdout.contains("6. ran it with runc: hello from an OCI image")
+                || stdout.contains("6. ran it with runc: oci "),
+            "{stdout}"
+        );
+    } else {
+        assert!(stdout.contains("6. "), "{stdout}");
+    }
+}

@@ -112,6 +112,12 @@ enum HasherInner {
 }
 
 impl Hasher {
+    /// A SHA-256 hasher: the algorithm every layout and registry computes, and so the one
+    /// that cannot be missing (where [`Algorithm::hasher`] may be `None`).
+    pub fn sha256() -> Self {
+        Self { inner: HasherInner::Sha256(sha2::Sha256::new()) }
+    }
+
     /// The algorithm this hasher computes.
     pub fn algorithm(&self) -> Algorithm {
         match self.inner {
@@ -428,8 +434,8 @@ impl From<VerifyError> for io::Error {
 /// ```
 /// # fn main() -> std::io::Result<()> {
 /// use std::io::Write;
-/// use oci_image::{Algorithm, Digest, DigestWriter};
-/// let mut w = DigestWriter::new(Vec::new(), Algorithm::Sha256).expect("sha256 is computable");
+/// use oci_image::{Digest, DigestWriter};
+/// let mut w = DigestWriter::sha256(Vec::new());
 /// w.write_all(b"hello")?;
 /// let (bytes, digest, size) = w.finish();
 /// assert_eq!((digest, size), (Digest::sha256(b"hello"), 5));
@@ -447,6 +453,11 @@ impl<W: Write> DigestWriter<W> {
     /// Wraps `inner`, hashing with `algorithm`; `None` if it cannot be computed here.
     pub fn new(inner: W, algorithm: Algorithm) -> Option<Self> {
         Some(Self { inner, hasher: algorithm.hasher()?, written: 0 })
+    }
+
+    /// Wraps `inner`, hashing with SHA-256, which never fails.
+    pub fn sha256(inner: W) -> Self {
+        Self { inner, hasher: Hasher::sha256(), written: 0 }
     }
 
     /// Bytes written so far.

@@ -6,11 +6,29 @@
 //! configuration declares. Names in the archive are never used as paths: a blob's place
 //! comes from its validated digest. Exports write a deterministic tar (sorted, zero
 //! mtimes, root-owned) holding one image and what it references.
+//!
+//! # Security
+//!
+//! An archive is untrusted input, read as a stream once:
+//!
+//! - No member name is ever a path on this machine: `oci-archive` blobs are stored under
+//!   the digest their name parses to (a name that does not parse is an error), and
+//!   `docker-archive` members are looked up by name inside the archive only (its links
+//!   resolved within the archive's own namespace). `../` in a name cannot leave anything.
+//! - Every blob is verified while it is written (digest and size, or the diff_id a
+//!   `docker-archive` configuration declares); nothing unverified is stored under a
+//!   digest, and the image is tagged only when its whole graph is present.
+//! - Small members read whole (`index.json`, `manifest.json`, configurations) are bounded
+//!   ([`crate::Error::TooLarge`] beyond 16 MiB); blobs are streamed, never held in memory.
+//! - A `docker-archive` name that the archive does not hold is an error, never another
+//!   image; exports refuse names outside the grammar of what they write
+//!   ([`is_valid_docker_repo_tag`], `org.opencontainers.image.ref.name`), so a name cannot
+//!   carry terminal escapes or paths into another tool.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, Read, Write};
 
-use oci_image::annotations::REF_NAME;
+use oci_image::annotations::{REF_NAME, is_valid_ref_name};
 use oci_image::content::{self, DEFAULT_MAX_DOCUMENT_SIZE, WalkControl};
 use oci_image::{
     Compression, Descriptor, Digest, DigestWriter, ImageConfiguration, ImageIndex, ImageLayout,
@@ -29,9 +47,11 @@ fn tar_error(action: &'static str) -> impl FnOnce(io::Error) -> Error {
 
 fn read_small(entry: &mut dyn Read, size: u64, name: &str) -> Result<Vec<u8>, Error> {
     if size > MAX_SMALL_FILE {
-        return Err(Error::Invalid(format!(
-            "{name} in the archive is {size} bytes, more than {MAX_SMALL_FILE}"
-        )));
+        return Err(Error::TooLarge {
+            what: format!("{name} in the archive"),
+            size,
+            limit: MAX_SMALL_FILE,
+        });
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     entry.take(size).read_to_end(&mut bytes).map_err(tar_error("read"))?;
@@ -49,8 +69,10 @@ fn clean_name(raw: &str) -> &str {
 /// be complete before it is tagged. Returns the tagged descriptor.
 ///
 /// # Errors
-/// [`Error::Verify`] for a blob that does not match its name, [`Error::Invalid`] for an
-/// archive without a layout, [`Error::ReferenceNotFound`], or I/O errors.
+/// [`Error::Verify`] for a blob that does not match its name,
+/// [`Error::MissingArchiveMember`] or [`Error::NotALayout`] for an archive without a
+/// layout, [`Error::InvalidArchiveMember`] for a blob whose name is not a digest,
+/// [`Error::ReferenceNotFound`], or I/O errors.
 pub fn import_oci(
     input: impl Read,
     target: &Layout,
@@ -75,9 +97,7 @@ pub fn import_oci(
                 let Some(rest) = name.strip_prefix("blobs/") else { continue };
                 let Some((algorithm, encoded)) = rest.split_once('/') else { continue };
                 let Ok(digest) = format!("{algorithm}:{encoded}").parse::<Digest>() else {
-                    return Err(Error::Invalid(format!(
-                        "archive member {raw:?} is not a blob name"
-                    )));
+                    return Err(Error::InvalidArchiveMember(raw));
                 };
                 let descriptor =
                     Descriptor::new(MediaType::from("application/octet-stream"), size, digest);
@@ -85,13 +105,13 @@ pub fn import_oci(
             }
         }
     }
-    let header = header.ok_or_else(|| Error::Invalid("archive has no oci-layout file".into()))?;
+    let header = header.ok_or_else(|| Error::MissingArchiveMember("oci-layout".into()))?;
     let header: ImageLayout = oci_image::json::from_slice(&header)
         .map_err(|source| Error::Json { path: "archive/oci-layout".into(), source })?;
     if let Some(v) = header.validate().first() {
-        return Err(Error::Invalid(format!("archive oci-layout: {}", v.message)));
+        return Err(Error::NotALayout { path: "archive".into(), reason: v.message.clone() });
     }
-    let index = index.ok_or_else(|| Error::Invalid("archive has no index.json".into()))?;
+    let index = index.ok_or_else(|| Error::MissingArchiveMember("index.json".into()))?;
     let index: ImageIndex = oci_image::json::from_slice(&index)
         .map_err(|source| Error::Json { path: "archive/index.json".into(), source })?;
     let root = pick(&index, reference)?;
@@ -194,7 +214,9 @@ fn graph(layout: &Layout, root: &Descriptor) -> Result<Vec<Descriptor>, Error> {
 /// archive's `index.json`. Blobs are verified as they are copied.
 ///
 /// # Errors
-/// [`Error::ReferenceNotFound`], [`Error::BlobNotFound`] for an incomplete image,
+/// [`Error::InvalidRefName`] when `archive_reference` is outside the grammar of
+/// `org.opencontainers.image.ref.name`, [`Error::ReferenceNotFound`],
+/// [`Error::BlobNotFound`] for an incomplete image,
 /// [`Error::Verify`], or I/O errors.
 pub fn export_oci<W: Write>(
     layout: &Layout,
@@ -202,6 +224,9 @@ pub fn export_oci<W: Write>(
     archive_reference: &str,
     out: W,
 ) -> Result<W, Error> {
+    if !is_valid_ref_name(archive_reference) {
+        return Err(Error::InvalidRefName(archive_reference.to_owned()));
+    }
     let root = layout.resolve(reference, None)?;
     let mut tar = TarOut::new(out);
     let header = oci_image::json::to_vec(&ImageLayout::default())
@@ -252,16 +277,21 @@ struct DockerArchiveImage {
 /// and uncompressed layer tars) into `target`, converting it to an OCI image as skopeo
 /// does: the configuration keeps its bytes, layers keep their bytes and are described as
 /// `application/vnd.oci.image.layer.v1.tar`. Each layer must hash to the diff_id the
-/// configuration declares for it. The image is tagged `target_reference`; `index` picks
-/// one image of a multi-image archive (default: the first).
+/// configuration declares for it. The image is tagged `target_reference`.
+///
+/// `image` picks the image as skopeo's `docker-archive:FILE:NAME:TAG` does: `NAME:TAG`
+/// names the image whose `RepoTags` hold it (`docker.io/` and `library/` may be left out,
+/// as Docker does), `@N` the `N`th image (from 0); `None` takes the archive's only image.
 ///
 /// # Errors
-/// [`Error::Invalid`] for a malformed archive or a layer that does not match its diff_id,
-/// or I/O errors.
+/// [`Error::ReferenceNotFound`] when no image carries the name (or the index is out of
+/// range), [`Error::AmbiguousReference`] when `image` is `None` and the archive holds
+/// several, [`Error::MissingArchiveMember`], [`Error::DiffIdCount`] or [`Error::DiffId`]
+/// for a malformed archive or a layer that does not match its diff_id, or I/O errors.
 pub fn import_docker(
     input: impl Read,
     target: &Layout,
-    index: Option<usize>,
+    image: Option<&str>,
     target_reference: &str,
 ) -> Result<Descriptor, Error> {
     let mut archive = tar::Archive::new(input);
@@ -296,15 +326,13 @@ pub fn import_docker(
             stored.insert(name, d);
         }
     }
-    let manifest = manifest.ok_or_else(|| Error::Invalid("archive has no manifest.json".into()))?;
+    let manifest = manifest.ok_or_else(|| Error::MissingArchiveMember("manifest.json".into()))?;
     let images: Vec<DockerArchiveImage> = oci_image::json::from_slice(&manifest)
         .map_err(|source| Error::Json { path: "archive/manifest.json".into(), source })?;
-    let image = images
-        .get(index.unwrap_or(0))
-        .ok_or_else(|| Error::Invalid(format!("archive has {} images", images.len())))?;
+    let image = pick_docker(&images, image)?;
     let config = stored
         .get(clean_name(&image.config))
-        .ok_or_else(|| Error::Invalid(format!("archive lacks configuration {}", image.config)))?;
+        .ok_or_else(|| Error::MissingArchiveMember(format!("configuration {}", image.config)))?;
     let config_bytes = target.read_blob_bytes(config, MAX_SMALL_FILE)?;
     let parsed: ImageConfiguration =
         oci_image::json::from_slice(&config_bytes).map_err(|source| Error::Json {
@@ -312,22 +340,22 @@ pub fn import_docker(
             source,
         })?;
     if parsed.rootfs.diff_ids.len() != image.layers.len() {
-        return Err(Error::Invalid(format!(
-            "configuration has {} diff_ids for {} layers",
-            parsed.rootfs.diff_ids.len(),
-            image.layers.len()
-        )));
+        return Err(Error::DiffIdCount {
+            layers: image.layers.len(),
+            diff_ids: parsed.rootfs.diff_ids.len(),
+        });
     }
     let mut layers = Vec::new();
     for (path, diff_id) in image.layers.iter().zip(&parsed.rootfs.diff_ids) {
         let d = stored
             .get(clean_name(path))
-            .ok_or_else(|| Error::Invalid(format!("archive lacks layer {path}")))?;
+            .ok_or_else(|| Error::MissingArchiveMember(format!("layer {path}")))?;
         if d.digest != *diff_id {
-            return Err(Error::Invalid(format!(
-                "layer {path} has digest {}, its diff_id is {diff_id}",
-                d.digest
-            )));
+            return Err(Error::DiffId {
+                layer: path.clone(),
+                expected: diff_id.clone(),
+                actual: d.digest.clone(),
+            });
         }
         layers.push(Descriptor::new(MediaType::ImageLayer, d.size, d.digest.clone()));
     }
@@ -337,6 +365,122 @@ pub fn import_docker(
     let root = target.put_json(MediaType::ImageManifest, &manifest)?;
     target.tag(&root, target_reference)?;
     Ok(root)
+}
+
+/// The image of a `docker save` archive's `manifest.json` that `wanted` names (see
+/// [`import_docker`]).
+fn pick_docker<'a>(
+    images: &'a [DockerArchiveImage],
+    wanted: Option<&str>,
+) -> Result<&'a DockerArchiveImage, Error> {
+    let not_found = || Error::ReferenceNotFound(wanted.unwrap_or("(any)").to_owned());
+    match wanted {
+        None => match images {
+            [one] => Ok(one),
+            [] => Err(not_found()),
+            many => Err(Error::AmbiguousReference { reference: "(any)".into(), count: many.len() }),
+        },
+        Some(w) => {
+            if let Some(n) = w.strip_prefix('@') {
+                let n: usize = n.parse().map_err(|_| not_found())?;
+                return images.get(n).ok_or_else(not_found);
+            }
+            let wanted = docker_familiar(w);
+            let mut found = images
+                .iter()
+                .filter(|i| i.repo_tags.iter().flatten().any(|tag| docker_familiar(tag) == wanted));
+            match (found.next(), found.next()) {
+                (Some(one), None) => Ok(one),
+                (None, _) => Err(not_found()),
+                (Some(_), Some(_)) => Err(Error::AmbiguousReference {
+                    reference: w.to_owned(),
+                    count: 2 + found.count(),
+                }),
+            }
+        }
+    }
+}
+
+/// A Docker `NAME[:TAG]` in the short form Docker shows: without `docker.io/` (or
+/// `index.docker.io/`) and `library/`, with `:latest` when it names no tag.
+fn docker_familiar(name: &str) -> String {
+    let short = name
+        .strip_prefix("docker.io/")
+        .or_else(|| name.strip_prefix("index.docker.io/"))
+        .map_or(name, |rest| rest.strip_prefix("library/").unwrap_or(rest));
+    let last = short.rsplit('/').next().unwrap_or(short);
+    if last.contains(':') { short.to_owned() } else { format!("{short}:latest") }
+}
+
+/// Whether `name` is a Docker `NAME:TAG` as `docker save` writes into `RepoTags`: an
+/// optional registry host (with a port), path components of lowercase letters and digits
+/// joined by `.`, `_`, `__` or dashes, and a tag of at most 128 word characters, dots and
+/// dashes that does not begin with a dot or a dash.
+///
+/// ```
+/// use oci_layout::archive::is_valid_docker_repo_tag;
+/// assert!(is_valid_docker_repo_tag("example/app:v1"));
+/// assert!(is_valid_docker_repo_tag("localhost:5000/a__b/c-d:1.0"));
+/// assert!(!is_valid_docker_repo_tag("example/app"));
+/// assert!(!is_valid_docker_repo_tag("Example/app:v1"));
+/// assert!(!is_valid_docker_repo_tag("app:\u{1b}[2J"));
+/// ```
+pub fn is_valid_docker_repo_tag(name: &str) -> bool {
+    let Some((repository, tag)) = name.rsplit_once(':') else { return false };
+    let tag_ok = tag.len() <= 128
+        && tag.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+    if !tag_ok || repository.is_empty() || repository.len() > 255 {
+        return false;
+    }
+    let mut parts: Vec<&str> = repository.split('/').collect();
+    let first = parts[0];
+    if parts.len() > 1 && (first.contains(['.', ':']) || first == "localhost") {
+        let (host, port) = first.split_once(':').unwrap_or((first, ""));
+        let host_ok = !host.is_empty()
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+        let port_ok = !first.contains(':')
+            || (!port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit()));
+        if !host_ok || !port_ok {
+            return false;
+        }
+        parts.remove(0);
+    }
+    parts.iter().all(|component| is_path_component(component))
+}
+
+/// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`
+fn is_path_component(component: &str) -> bool {
+    let bytes = component.as_bytes();
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if !bytes.first().is_some_and(|&b| alnum(b)) || !bytes.last().is_some_and(|&b| alnum(b)) {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        if alnum(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !alnum(bytes[i]) {
+            i += 1;
+        }
+        let separator = &component[start..i];
+        if !(separator == "."
+            || separator == "_"
+            || separator == "__"
+            || separator.bytes().all(|b| b == b'-'))
+        {
+            return false;
+        }
+    }
+    true
 }
 
 /// `a/./b/../c` → `a/c`, within the archive's own namespace (never touches a file system).
@@ -360,14 +504,19 @@ fn normalize(path: &str) -> String {
 /// plain tars.
 ///
 /// # Errors
-/// [`Error::Invalid`] for an index (choose a platform first) or a layer type Docker
-/// cannot hold, [`Error::Verify`], or I/O errors.
+/// [`Error::InvalidRefName`] when `repo_tag` is not a Docker `NAME:TAG` (see
+/// [`is_valid_docker_repo_tag`]), [`Error::WrongMediaType`] for an index (choose a
+/// platform first) or a layer type Docker cannot hold, [`Error::DiffIdCount`],
+/// [`Error::DiffId`], [`Error::Verify`], or I/O errors.
 pub fn export_docker<W: Write>(
     layout: &Layout,
     reference: &str,
     repo_tag: Option<&str>,
     out: W,
 ) -> Result<W, Error> {
+    if let Some(name) = repo_tag.filter(|t| !is_valid_docker_repo_tag(t)) {
+        return Err(Error::InvalidRefName(name.to_owned()));
+    }
     let root = layout.resolve(reference, None)?;
     let image = layout.image(&root)?;
     let mut tar = TarOut::new(out);
@@ -375,26 +524,31 @@ pub fn export_docker<W: Write>(
     let config = layout.read_blob_bytes(&image.manifest.config, MAX_SMALL_FILE)?;
     tar.file(&config_name, config.len() as u64, &config[..])?;
     if image.config.rootfs.diff_ids.len() != image.manifest.layers.len() {
-        return Err(Error::Invalid("configuration diff_ids do not count one per layer".into()));
+        return Err(Error::DiffIdCount {
+            layers: image.manifest.layers.len(),
+            diff_ids: image.config.rootfs.diff_ids.len(),
+        });
     }
     let mut layer_names = Vec::new();
     for (layer, diff_id) in image.manifest.layers.iter().zip(&image.config.rootfs.diff_ids) {
         let name = format!("{}.tar", diff_id.encoded());
-        let compression = layer
-            .media_type
-            .layer_compression()
-            .ok_or_else(|| Error::Invalid(format!("{} is not a layer type", layer.media_type)))?;
+        let compression =
+            layer.media_type.layer_compression().ok_or_else(|| Error::WrongMediaType {
+                digest: layer.digest.clone(),
+                media_type: layer.media_type.clone(),
+                expected: "a layer",
+            })?;
         // First pass: the uncompressed size, and the diff_id check.
-        let mut sink = DigestWriter::new(io::sink(), oci_image::Algorithm::Sha256)
-            .ok_or_else(|| Error::Invalid("sha256 unavailable".into()))?;
+        let mut sink = DigestWriter::sha256(io::sink());
         io::copy(&mut decompressed(layout, layer, compression)?, &mut sink)
             .map_err(|e| read_error(layer, e))?;
         let (_, actual, size) = sink.finish();
         if actual != *diff_id {
-            return Err(Error::Invalid(format!(
-                "layer {} decompresses to {actual}, diff_id is {diff_id}",
-                layer.digest
-            )));
+            return Err(Error::DiffId {
+                layer: layer.digest.to_string(),
+                expected: diff_id.clone(),
+                actual,
+            });
         }
         tar.file(&name, size, decompressed(layout, layer, compression)?)?;
         layer_names.push(name);

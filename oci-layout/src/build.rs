@@ -29,26 +29,33 @@ impl Layout {
     /// Reads the image (manifest and configuration) `descriptor` names.
     ///
     /// # Errors
-    /// [`Error::Invalid`] if it is not an image manifest, or the read errors.
+    /// [`Error::WrongMediaType`] if it is not an image manifest (or its configuration is
+    /// not an image configuration), or the read errors.
     pub fn image(&self, descriptor: &Descriptor) -> Result<Image, Error> {
         if !descriptor.media_type.is_manifest() {
-            return Err(Error::Invalid(format!(
-                "{} is a {}, not an image manifest",
-                descriptor.digest, descriptor.media_type
-            )));
+            return Err(Error::WrongMediaType {
+                digest: descriptor.digest.clone(),
+                media_type: descriptor.media_type.clone(),
+                expected: "an image manifest",
+            });
         }
         let bytes =
             self.read_blob_bytes(descriptor, oci_image::content::DEFAULT_MAX_DOCUMENT_SIZE)?;
         let Document::Manifest(manifest) = Document::parse(&descriptor.media_type, &bytes)
             .map_err(|source| Error::Document { digest: descriptor.digest.clone(), source })?
         else {
-            return Err(Error::Invalid(format!("{} is not an image manifest", descriptor.digest)));
+            return Err(Error::WrongMediaType {
+                digest: descriptor.digest.clone(),
+                media_type: descriptor.media_type.clone(),
+                expected: "an image manifest",
+            });
         };
         if !manifest.config.media_type.is_config() {
-            return Err(Error::Invalid(format!(
-                "{} has config type {}, not an image configuration",
-                descriptor.digest, manifest.config.media_type
-            )));
+            return Err(Error::WrongMediaType {
+                digest: manifest.config.digest.clone(),
+                media_type: manifest.config.media_type.clone(),
+                expected: "an image configuration",
+            });
         }
         let config_bytes = self.read_blob_bytes(&manifest.config, MAX_CONFIG_SIZE)?;
         let config: ImageConfiguration =
@@ -63,8 +70,8 @@ impl Layout {
     /// hold), and returns the manifest's descriptor.
     ///
     /// # Errors
-    /// [`Error::BlobNotFound`] for a layer the layout does not hold, [`Error::Invalid`] if
-    /// the configuration's diff_ids do not count one per layer.
+    /// [`Error::BlobNotFound`] for a layer the layout does not hold,
+    /// [`Error::DiffIdCount`] if the configuration's diff_ids do not count one per layer.
     pub fn write_image(
         &self,
         config: &ImageConfiguration,
@@ -72,11 +79,10 @@ impl Layout {
         annotations: BTreeMap<String, String>,
     ) -> Result<Descriptor, Error> {
         if config.rootfs.diff_ids.len() != layers.len() {
-            return Err(Error::Invalid(format!(
-                "configuration has {} diff_ids for {} layers",
-                config.rootfs.diff_ids.len(),
-                layers.len()
-            )));
+            return Err(Error::DiffIdCount {
+                layers: layers.len(),
+                diff_ids: config.rootfs.diff_ids.len(),
+            });
         }
         for layer in &layers {
             if self.blob_size(&layer.digest)? != Some(layer.size) {

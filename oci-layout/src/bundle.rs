@@ -3,7 +3,8 @@
 //! [`conversion.md`](https://github.com/opencontainers/image-spec/blob/v1.1.1/conversion.md) says.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use oci_image::{ImageConfiguration, Platform};
@@ -12,8 +13,14 @@ use oci_runtime_spec::{Spec, User};
 use crate::layer::ApplyOptions;
 use crate::{Error, Layout, UnpackError, UnpackReport};
 
-/// Largest `/etc/passwd` or `/etc/group` read from a root filesystem.
-const MAX_ACCOUNT_FILE: u64 = 4 << 20;
+/// Longest line of `/etc/passwd` or `/etc/group` read; a longer one is an error (the files
+/// themselves are read on to their end, a line at a time, in bounded memory).
+const MAX_ACCOUNT_LINE: usize = 1 << 20;
+
+/// The largest id a `Config.User` or an account file may give, as runc takes it: ids
+/// above this are negative as a signed 32-bit `uid_t`, and `4294967295` is `(uid_t) -1`,
+/// which the kernel reads as "no change".
+const MAX_ID: u32 = i32::MAX as u32;
 
 /// What [`Layout::bundle`] did.
 #[derive(Clone, Debug)]
@@ -25,81 +32,138 @@ pub struct BundleReport {
     pub spec: Spec,
 }
 
-/// Reads `/etc/<name>` of a root filesystem, confined to it: resolved inside the root,
-/// required to be a regular file, bounded in size. `None` if it does not exist.
-fn account_file(rootfs: &Path, name: &str) -> Result<Option<String>, Error> {
+/// A decimal id: digits only (no sign, no space), at most [`MAX_ID`].
+fn parse_id(field: &[u8]) -> Option<u32> {
+    if field.is_empty() || field.len() > 10 || !field.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let value = field.iter().try_fold(0u64, |n, d| Some(n * 10 + u64::from(d - b'0')))?;
+    u32::try_from(value).ok().filter(|&id| id <= MAX_ID)
+}
+
+/// Visits each line of `/etc/<name>` of a root filesystem, split at `:`, until `each`
+/// breaks. The file is resolved inside the root and must be a regular file; it is read
+/// to its end a line at a time (so a large file is not cut short), bytes as they are
+/// (runc compares names bytewise: a field need not be UTF-8). Returns whether the file
+/// exists.
+fn scan_accounts(
+    rootfs: &Path,
+    name: &str,
+    mut each: impl FnMut(&[&[u8]]) -> ControlFlow<()>,
+) -> Result<bool, Error> {
+    let path = || format!("rootfs/etc/{name}");
     let root = crate::layer::root_dir(rootfs).map_err(Error::io("open", rootfs))?;
-    let Ok(etc) = root.open_dir(&[b"etc"]) else { return Ok(None) };
+    let Ok(etc) = root.open_dir(&[b"etc"]) else { return Ok(false) };
     let file = match crate::fs::open_regular(std::os::fd::AsFd::as_fd(&etc), name) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io("open", format!("rootfs/etc/{name}"))(e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(Error::io("open", path())(e)),
     };
-    let mut text = String::new();
-    file.take(MAX_ACCOUNT_FILE)
-        .read_to_string(&mut text)
-        .map_err(Error::io("read", format!("rootfs/etc/{name}")))?;
-    Ok(Some(text))
+    let mut reader = BufReader::new(file);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let limit = MAX_ACCOUNT_LINE as u64 + 1;
+        let n = (&mut reader)
+            .take(limit)
+            .read_until(b'\n', &mut line)
+            .map_err(Error::io("read", path()))?;
+        if n == 0 {
+            return Ok(true);
+        }
+        if line.len() > MAX_ACCOUNT_LINE {
+            return Err(Error::io("read", path())(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("a line longer than {MAX_ACCOUNT_LINE} bytes"),
+            )));
+        }
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        if text.is_empty() {
+            continue;
+        }
+        let fields: Vec<&[u8]> = text.split(|&b| b == b':').collect();
+        if each(&fields).is_break() {
+            return Ok(true);
+        }
+    }
+}
+
+/// The first line of `/etc/<name>` that `wanted` accepts, as owned fields.
+fn find_account(
+    rootfs: &Path,
+    name: &str,
+    wanted: impl Fn(&[&[u8]]) -> bool,
+) -> Result<Option<Vec<Vec<u8>>>, Error> {
+    let mut found = None;
+    scan_accounts(rootfs, name, |fields| {
+        if wanted(fields) {
+            found = Some(fields.iter().map(|f| f.to_vec()).collect());
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })?;
+    Ok(found)
 }
 
 /// Resolves `Config.User` (`user`, `uid`, `user:group`, `uid:gid`, `uid:group`,
-/// `user:gid`) through the root filesystem's `/etc/passwd` and `/etc/group`.
+/// `user:gid`) through the root filesystem's `/etc/passwd` and `/etc/group`, as runc
+/// does: a number is an id (decimal digits only, at most 2147483647), anything else a
+/// name, compared bytewise.
 pub(crate) fn resolve_user(rootfs: &Path, user: &str) -> Result<User, Error> {
     let (name, group) = match user.split_once(':') {
         Some((u, g)) => (u, Some(g)),
         None => (user, None),
     };
-    let passwd = account_file(rootfs, "passwd")?;
-    let groups = account_file(rootfs, "group")?;
-    let unknown = |what: &str| {
-        Error::Invalid(format!("Config.User {user:?}: no {what} in the image's /etc files"))
-    };
+    let refuse = |reason: String| Error::User { user: user.to_owned(), reason };
     let mut out = User::default();
     let mut gid = 0u32;
     let mut user_name = None;
-    let uid = if let Ok(numeric) = name.parse::<u32>() {
+    let uid = if let Some(uid) = id_or_name(name).map_err(&refuse)? {
         // A numeric user still takes its primary group from passwd, if listed.
-        if let Some(line) =
-            passwd.as_deref().and_then(|p| p.lines().find(|l| l.split(':').nth(2) == Some(name)))
+        if let Some(fields) =
+            find_account(rootfs, "passwd", |f| f.get(2).and_then(|u| parse_id(u)) == Some(uid))?
         {
-            gid = line.split(':').nth(3).and_then(|g| g.parse().ok()).unwrap_or(0);
+            gid = fields.get(3).and_then(|g| parse_id(g)).unwrap_or(0);
         }
-        numeric
+        uid
     } else {
-        let line = passwd
-            .as_deref()
-            .and_then(|p| p.lines().find(|l| l.split(':').next() == Some(name)))
-            .ok_or_else(|| unknown(&format!("user {name:?}")))?;
-        let fields: Vec<&str> = line.split(':').collect();
-        gid = fields.get(3).and_then(|g| g.parse().ok()).ok_or_else(|| unknown("valid gid"))?;
+        let fields = find_account(rootfs, "passwd", |f| f.first() == Some(&name.as_bytes()))?
+            .ok_or_else(|| refuse(format!("no user {name:?} in the image's /etc/passwd")))?;
+        let field = |i: usize, what: &str| {
+            fields
+                .get(i)
+                .and_then(|f| parse_id(f))
+                .ok_or_else(|| refuse(format!("/etc/passwd has no valid {what} for {name:?}")))
+        };
+        gid = field(3, "gid")?;
         user_name = Some(name);
-        fields.get(2).and_then(|u| u.parse().ok()).ok_or_else(|| unknown("valid uid"))?
+        field(2, "uid")?
     };
     match group {
         Some(g) => {
-            gid = match g.parse::<u32>() {
-                Ok(gid) => gid,
-                Err(_) => groups
-                    .as_deref()
-                    .and_then(|text| text.lines().find(|l| l.split(':').next() == Some(g)))
-                    .and_then(|l| l.split(':').nth(2))
-                    .and_then(|gid| gid.parse().ok())
-                    .ok_or_else(|| unknown(&format!("group {g:?}")))?,
+            gid = match id_or_name(g).map_err(&refuse)? {
+                Some(gid) => gid,
+                None => find_account(rootfs, "group", |f| f.first() == Some(&g.as_bytes()))?
+                    .and_then(|fields| fields.get(2).and_then(|f| parse_id(f)))
+                    .ok_or_else(|| refuse(format!("no group {g:?} in the image's /etc/group")))?,
             };
         }
         None => {
             // Supplementary groups only for a named user without an explicit group.
-            if let (Some(name), Some(text)) = (user_name, groups.as_deref()) {
-                let mut gids: Vec<u32> = text
-                    .lines()
-                    .filter(|l| {
-                        l.split(':')
-                            .nth(3)
-                            .is_some_and(|members| members.split(',').any(|m| m == name))
-                    })
-                    .filter_map(|l| l.split(':').nth(2)?.parse().ok())
-                    .filter(|&g| g != gid)
-                    .collect();
+            if let Some(name) = user_name {
+                let mut gids = Vec::new();
+                scan_accounts(rootfs, "group", |fields| {
+                    let member = fields
+                        .get(3)
+                        .is_some_and(|m| m.split(|&b| b == b',').any(|m| m == name.as_bytes()));
+                    if let Some(g) = fields.get(2).and_then(|f| parse_id(f)).filter(|_| member)
+                        && g != gid
+                    {
+                        gids.push(g);
+                    }
+                    ControlFlow::Continue(())
+                })?;
                 gids.sort_unstable();
                 gids.dedup();
                 out.additional_gids = gids;
@@ -111,11 +175,28 @@ pub(crate) fn resolve_user(rootfs: &Path, user: &str) -> Result<User, Error> {
     Ok(out)
 }
 
+/// `Ok(Some(id))` for a valid numeric id, `Ok(None)` for a name, and an error for what is
+/// neither: an out-of-range number, a signed one (`+0`, `-1`), or an empty part.
+fn id_or_name(part: &str) -> Result<Option<u32>, String> {
+    if part.is_empty() {
+        return Err("an empty user or group".into());
+    }
+    let digits = part.strip_prefix(['+', '-']).unwrap_or(part);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return match parse_id(part.as_bytes()) {
+            Some(id) => Ok(Some(id)),
+            None => Err(format!("{part:?} is not an id from 0 to {MAX_ID}")),
+        };
+    }
+    Ok(None)
+}
+
 /// The runtime configuration for an image: `base` (a [`Spec::default`] or
 /// [`Spec::rootless`]) with the image configuration's fields converted onto it.
 ///
 /// # Errors
-/// [`Error::Invalid`] when `Config.User` names a user or group the root filesystem lacks.
+/// [`Error::User`] when `Config.User` names a user or group the root filesystem lacks, or
+/// an id out of range.
 pub fn convert(config: &ImageConfiguration, rootfs: &Path, mut base: Spec) -> Result<Spec, Error> {
     let c = &config.config;
     let process = base.process.get_or_insert_with(Default::default);
@@ -177,30 +258,28 @@ impl Layout {
     /// --rootless`'s, with `options.rootless`). Everything is prepared in a private
     /// staging directory and moved into place only when complete.
     ///
+    /// # Security
+    ///
+    /// The root filesystem is unpacked as [`Layout::unpack`] does (see its `# Security`).
+    /// `Config.User` is resolved through the image's own `/etc/passwd` and `/etc/group`,
+    /// opened inside the root filesystem without following links out of it and required
+    /// to be regular files, read a line at a time (a line over 1 MiB is an error), and
+    /// numeric ids are taken as runc takes them: decimal digits only, at most 2147483647,
+    /// so `4294967295` (`(uid_t) -1`) or `+0` cannot become a uid. The conversion adds no
+    /// mount, capability or device the base configuration does not have; labels become
+    /// annotations only.
+    ///
     /// # Errors
     /// [`UnpackError`] for the root filesystem, or the conversion's errors.
     pub fn bundle(
         &self,
         reference: &str,
         platform: Option<&Platform>,
-        dest: &Path,
+        dest: impl AsRef<Path>,
         options: &ApplyOptions,
     ) -> Result<BundleReport, UnpackError> {
-        let dest_exists = match std::fs::symlink_metadata(dest) {
-            Ok(m)
-                if m.is_dir()
-                    && std::fs::read_dir(dest)
-                        .map_err(Error::io("list", dest))?
-                        .next()
-                        .is_none() =>
-            {
-                true
-            }
-            Ok(_) => return Err(UnpackError::Destination(dest.to_owned())),
-            Err(_) => false,
-        };
-        let staging = crate::unpack::staging_dir(dest)?;
-        let result = (|| {
+        let dest = dest.as_ref();
+        crate::unpack::publish(dest, |staging| {
             let rootfs = staging.join("rootfs");
             let unpack = self.unpack(reference, platform, &rootfs, options)?;
             let base = if options.rootless { Spec::rootless() } else { Spec::default() };
@@ -209,20 +288,7 @@ impl Layout {
                 .map_err(|source| Error::Json { path: "config.json".into(), source })?;
             std::fs::write(staging.join("config.json"), json)
                 .map_err(Error::io("write", "config.json"))?;
-            if dest_exists {
-                std::fs::remove_dir(dest).map_err(Error::io("replace", dest))?;
-            }
-            std::fs::rename(&staging, dest).map_err(Error::io("rename into place", dest))?;
-            std::fs::set_permissions(dest, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-                .map_err(Error::io("chmod", dest))?;
             Ok(BundleReport { unpack, spec })
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_dir_all(&staging);
-            if dest_exists && !dest.exists() {
-                let _ = std::fs::create_dir(dest);
-            }
-        }
-        result
+        })
     }
 }

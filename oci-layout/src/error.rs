@@ -82,9 +82,63 @@ pub enum Error {
     /// A digest algorithm this crate cannot compute.
     #[error("digest {0} uses an algorithm this crate cannot verify")]
     UnsupportedAlgorithm(Digest),
-    /// A document that cannot be used for the requested operation.
-    #[error("{0}")]
-    Invalid(String),
+    /// A blob or file larger than the limit for what it is.
+    #[error("{what} is {size} bytes, more than the limit of {limit}")]
+    TooLarge {
+        /// What it is (a blob's digest, an archive member's name).
+        what: String,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A descriptor of another media type than the operation needs (a layer type, say,
+    /// where an image manifest was wanted).
+    #[error("{digest} is a {media_type}, not {expected}")]
+    WrongMediaType {
+        /// The blob's digest.
+        digest: Digest,
+        /// The media type it has.
+        media_type: oci_image::MediaType,
+        /// What was wanted.
+        expected: &'static str,
+    },
+    /// An image whose configuration does not list one diff_id per layer of its manifest.
+    #[error("the image has {layers} layers but its configuration {diff_ids} diff_ids")]
+    DiffIdCount {
+        /// Layers in the manifest.
+        layers: usize,
+        /// diff_ids in the configuration.
+        diff_ids: usize,
+    },
+    /// A layer whose uncompressed content does not hash to the diff_id the
+    /// configuration declares for it.
+    #[error("layer {layer} has diff_id {actual}, the configuration says {expected}")]
+    DiffId {
+        /// The layer: its digest, or its name in an archive.
+        layer: String,
+        /// The configuration's diff_id.
+        expected: Digest,
+        /// What the content hashes to.
+        actual: Digest,
+    },
+    /// An archive that lacks a member it needs (`oci-layout`, `index.json`,
+    /// `manifest.json`, a configuration or a layer).
+    #[error("the archive has no {0}")]
+    MissingArchiveMember(String),
+    /// An archive member whose name is not what its place requires (a blob name that is
+    /// not a digest, say).
+    #[error("archive member {0:?} is not a valid name for its place")]
+    InvalidArchiveMember(String),
+    /// An image's `Config.User` that cannot be resolved: a user or group its root
+    /// filesystem's `/etc/passwd` or `/etc/group` lacks, or an id out of range.
+    #[error("Config.User {user:?}: {reason}")]
+    User {
+        /// The `Config.User` value.
+        user: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A layer could not be created or applied.
     #[error(transparent)]
     Layer(#[from] crate::layer::LayerError),

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use oci_image::annotations::is_valid_ref_name;
 use oci_image::content::DEFAULT_MAX_DOCUMENT_SIZE;
-use oci_image::{Descriptor, Digest, Document, ImageConfiguration};
+use oci_image::{Descriptor, Digest, Document, ImageConfiguration, MediaType};
 
 use crate::fs::{self, fd};
 use crate::store::{BLOBS_DIR, LAYOUT_FILE, ref_name};
@@ -219,11 +219,13 @@ impl Layout {
         &self,
         descriptor: &Descriptor,
         depth: usize,
-        seen: &mut HashSet<Digest>,
+        seen: &mut HashSet<(Digest, MediaType)>,
         report: &mut FsckReport,
     ) {
         let digest = &descriptor.digest;
-        if !seen.insert(digest.clone()) {
+        // Keyed by media type too: a digest one edge names as a plain blob and another as
+        // a manifest is checked as the manifest, children included.
+        if !seen.insert((digest.clone(), descriptor.media_type.clone())) {
             return;
         }
         if depth > 16 {

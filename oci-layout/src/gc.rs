@@ -115,15 +115,18 @@ impl Layout {
     /// present but does not parse is an error.
     pub(crate) fn reachable(&self) -> Result<HashSet<Digest>, Error> {
         let mut reachable = HashSet::new();
+        // Documents by digest and media type: a digest one edge names as a plain blob and
+        // another as a manifest is a manifest, and its children are reachable.
+        let mut expanded = HashSet::new();
         let mut pending: Vec<Descriptor> = self.index()?.manifests;
         let mut documents: Option<Vec<(Descriptor, Document)>> = None;
         loop {
             while let Some(descriptor) = pending.pop() {
-                if !reachable.insert(descriptor.digest.clone()) {
-                    continue;
-                }
+                reachable.insert(descriptor.digest.clone());
                 let media_type = &descriptor.media_type;
-                if !media_type.is_document() {
+                if !media_type.is_document()
+                    || !expanded.insert((descriptor.digest.clone(), media_type.clone()))
+                {
                     continue;
                 }
                 let bytes = match self.read_blob_bytes(&descriptor, DEFAULT_MAX_DOCUMENT_SIZE) {

@@ -70,13 +70,19 @@ mod fs;
 mod fsck;
 mod gc;
 pub mod layer;
+mod pending;
 mod store;
 mod unpack;
+
+/// The image-spec crate whose types ([`oci_image::Descriptor`], [`oci_image::Digest`], ...)
+/// this crate's signatures use, so that a user need not depend on it separately.
+pub use oci_image;
 
 pub use build::Image;
 pub use bundle::BundleReport;
 pub use error::Error;
 pub use fsck::{FsckReport, Problem};
 pub use gc::{GcOptions, GcReport};
+pub use pending::PendingLayout;
 pub use store::Layout;
 pub use unpack::{UnpackError, UnpackReport};

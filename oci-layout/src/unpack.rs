@@ -40,7 +40,51 @@ pub enum UnpackError {
     Destination(PathBuf),
 }
 
-pub(crate) fn staging_dir(dest: &Path) -> Result<PathBuf, UnpackError> {
+/// Fills `dest`, a new or empty directory, all or nothing: `fill` writes into a private
+/// staging directory (mode 0700) beside it, which is renamed to `dest` (and given mode
+/// 0755) only once `fill` succeeds. On any failure the staging directory is removed
+/// whole, whatever `fill` left in it (directories of mode 0000 included), and `dest` is
+/// left as it was.
+///
+/// # Errors
+/// [`UnpackError::Destination`] when `dest` is neither new nor an empty directory,
+/// `fill`'s error, or the failure to move the result into place.
+pub(crate) fn publish<T>(
+    dest: &Path,
+    fill: impl FnOnce(&Path) -> Result<T, UnpackError>,
+) -> Result<T, UnpackError> {
+    let dest_exists = match std::fs::symlink_metadata(dest) {
+        Ok(m) if m.is_dir() => {
+            let empty = std::fs::read_dir(dest).map_err(Error::io("list", dest))?.next().is_none();
+            if !empty {
+                return Err(UnpackError::Destination(dest.to_owned()));
+            }
+            true
+        }
+        Ok(_) => return Err(UnpackError::Destination(dest.to_owned())),
+        Err(_) => false,
+    };
+    let staging = staging_dir(dest)?;
+    let result = fill(&staging).and_then(|value| {
+        if dest_exists {
+            std::fs::remove_dir(dest).map_err(Error::io("replace", dest))?;
+        }
+        std::fs::rename(&staging, dest).map_err(Error::io("rename into place", dest))?;
+        std::fs::set_permissions(dest, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .map_err(Error::io("chmod", dest))?;
+        Ok(value)
+    });
+    if result.is_err() {
+        // Nothing half-made remains (no link is followed, no mode stops the removal).
+        let _ = layer::remove_all(&staging);
+        if dest_exists && !dest.exists() {
+            let _ = std::fs::create_dir(dest);
+        }
+    }
+    result
+}
+
+fn staging_dir(dest: &Path) -> Result<PathBuf, UnpackError> {
     let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = dest
         .file_name()
@@ -68,60 +112,43 @@ impl Layout {
     /// applied is it renamed to `dest` (and given mode 0755). On any error the staging
     /// directory is removed and `dest` is left as it was.
     ///
+    /// # Security
+    ///
+    /// Layers are applied by [`crate::layer::apply`], whose `# Security` section says how
+    /// every entry stays inside the root. On top of it:
+    ///
+    /// - Nothing is visible at `dest` before every layer has applied and verified: a
+    ///   layer that fails halfway leaves no partial tree for a runtime to start from.
+    /// - The staging directory is private (0700) while it is filled, so no other user can
+    ///   race the applier inside it.
+    /// - Cleanup after a failure removes everything the unpack created without following
+    ///   a link, and opens up directories a layer left shut (mode 0000): nothing is left
+    ///   behind, also without privilege.
+    /// - `dest` must be new or an empty directory: a symbolic link, a file or a
+    ///   populated directory is refused, never written through.
+    ///
     /// # Errors
     /// [`UnpackError`] naming the layer or what else failed.
     pub fn unpack(
         &self,
         reference: &str,
         platform: Option<&Platform>,
-        dest: &Path,
+        dest: impl AsRef<Path>,
         options: &ApplyOptions,
     ) -> Result<UnpackReport, UnpackError> {
+        let dest = dest.as_ref();
         let host = Platform::host();
         let descriptor = self.resolve(reference, Some(platform.unwrap_or(&host)))?;
         let image = self.image(&descriptor)?;
         if image.config.rootfs.diff_ids.len() != image.manifest.layers.len() {
-            return Err(Error::Invalid(format!(
-                "the image has {} layers but its configuration {} diff_ids",
-                image.manifest.layers.len(),
-                image.config.rootfs.diff_ids.len()
-            ))
+            return Err(Error::DiffIdCount {
+                layers: image.manifest.layers.len(),
+                diff_ids: image.config.rootfs.diff_ids.len(),
+            }
             .into());
         }
-        let dest_exists = match std::fs::symlink_metadata(dest) {
-            Ok(m) if m.is_dir() => {
-                let empty =
-                    std::fs::read_dir(dest).map_err(Error::io("list", dest))?.next().is_none();
-                if !empty {
-                    return Err(UnpackError::Destination(dest.to_owned()));
-                }
-                true
-            }
-            Ok(_) => return Err(UnpackError::Destination(dest.to_owned())),
-            Err(_) => false,
-        };
-        let staging = staging_dir(dest)?;
-        let result = self.apply_all(&image, &staging, options);
-        let published = result.and_then(|layers| {
-            if dest_exists {
-                std::fs::remove_dir(dest).map_err(Error::io("replace", dest))?;
-            }
-            std::fs::rename(&staging, dest).map_err(Error::io("rename into place", dest))?;
-            std::fs::set_permissions(dest, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-                .map_err(Error::io("chmod", dest))?;
-            Ok(layers)
-        });
-        match published {
-            Ok(layers) => Ok(UnpackReport { image, layers }),
-            Err(e) => {
-                // Nothing half-unpacked remains (remove_dir_all does not follow links).
-                let _ = std::fs::remove_dir_all(&staging);
-                if dest_exists && !dest.exists() {
-                    let _ = std::fs::create_dir(dest);
-                }
-                Err(e)
-            }
-        }
+        let layers = publish(dest, |staging| self.apply_all(&image, staging, options))?;
+        Ok(UnpackReport { image, layers })
     }
 
     fn apply_all(

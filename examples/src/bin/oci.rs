@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use oci_examples::terminal::escape_display;
 use oci_examples::{Failure, bundle, copy, demo, gc, inspect, ls, pack, spec, unpack, validate};
 
 #[derive(Debug, Parser)]
@@ -57,10 +58,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Reported) => ExitCode::FAILURE,
         Err(Failure::Error(e)) => {
-            eprintln!("oci: {e}");
+            // Errors quote names from images and archives: print them escaped.
+            eprintln!("oci: {}", escape_display(&e));
             let mut source = e.source();
             while let Some(s) = source {
-                eprintln!("  caused by: {s}");
+                eprintln!("  caused by: {}", escape_display(s));
                 source = s.source();
             }
             ExitCode::FAILURE

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use super::walk::{MAX_DEPTH, parse_document};
 use super::{DEFAULT_MAX_DOCUMENT_SIZE, Error, Source, Target};
-use crate::{Descriptor, Digest, Document, Platform};
+use crate::{Descriptor, Digest, Document, MediaType, Platform};
 
 /// Which manifests of an index to copy.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -136,8 +136,14 @@ pub fn copy_graph<S: Source + Sync + ?Sized, T: Target + Sync + ?Sized>(
     root: &Descriptor,
     options: &CopyOptions,
 ) -> Result<CopyStats, Error> {
-    let mut copier =
-        Copier { source, target, options, done: HashSet::new(), stats: CopyStats::default() };
+    let mut copier = Copier {
+        source,
+        target,
+        options,
+        done: HashSet::new(),
+        documents: HashSet::new(),
+        stats: CopyStats::default(),
+    };
     copier.copy(root, 0)?;
     Ok(copier.stats)
 }
@@ -162,7 +168,11 @@ struct Copier<'a, S: ?Sized, T: ?Sized> {
     source: &'a S,
     target: &'a T,
     options: &'a CopyOptions,
+    /// Every digest claimed so far, as a plain blob or as a document.
     done: HashSet<Digest>,
+    /// Documents claimed so far, by digest and media type: a digest that another edge
+    /// names as a plain blob is still copied as a document, children first.
+    documents: HashSet<(Digest, MediaType)>,
     stats: CopyStats,
 }
 
@@ -171,11 +181,19 @@ impl<S: Source + Sync + ?Sized, T: Target + Sync + ?Sized> Copier<'_, S, T> {
         if depth > MAX_DEPTH {
             return Err(Error::Unsupported("manifests nested more than 16 deep"));
         }
-        if !self.done.insert(descriptor.digest.clone()) {
+        let is_document = descriptor.media_type.is_document();
+        let claimed = !self.done.insert(descriptor.digest.clone());
+        if is_document {
+            if !self.documents.insert((descriptor.digest.clone(), descriptor.media_type.clone())) {
+                return Ok(());
+            }
+        } else if claimed {
             return Ok(());
         }
-        let is_document = descriptor.media_type.is_document();
-        if self.target.exists(descriptor)? {
+        // A target that holds a document holds its children (targets are filled children
+        // first), unless this copy stored the digest itself as a plain blob: then the
+        // children are copied here.
+        if !claimed && self.target.exists(descriptor)? {
             self.stats.blobs_skipped += 1;
             if is_document && self.options.referrers {
                 self.copy_referrers(descriptor, depth)?;
@@ -346,6 +364,55 @@ mod tests {
         // The signature manifest, its layer and the empty config (from its embedded data).
         assert_eq!(again.blobs_copied, 3);
         assert!(target.exists(&sig).unwrap());
+    }
+
+    /// Issue 17, class 3: an index that names a manifest's digest first as a plain blob,
+    /// then as the manifest. Keyed by digest alone, the copy took the manifest for a blob,
+    /// skipped its configuration and layer, and tagged the image all the same.
+    fn index_naming_a_manifest_twice(store: &MemoryStore, blob_first: bool) -> Descriptor {
+        let manifest = image(store, "amd64");
+        let mut as_blob = manifest.clone();
+        as_blob.media_type = MediaType::from("application/octet-stream");
+        as_blob.platform = None;
+        let entries = if blob_first { vec![as_blob, manifest] } else { vec![manifest, as_blob] };
+        store.push_json(MediaType::ImageIndex, &ImageIndex::new(entries)).unwrap()
+    }
+
+    #[test]
+    fn issue17_digest_named_as_blob_and_manifest_is_copied_whole() {
+        for blob_first in [true, false] {
+            let source = MemoryStore::new();
+            let root = index_naming_a_manifest_twice(&source, blob_first);
+            let target = MemoryStore::new();
+            copy_graph(&source, &target, &root, &CopyOptions::default()).unwrap();
+            // Index, manifest, configuration, layer.
+            assert_eq!(target.len(), 4, "blob first: {blob_first}");
+            assert_eq!(target.len(), source.len());
+        }
+    }
+
+    #[test]
+    fn issue17_manifest_a_parent_stored_as_blob_still_brings_its_children() {
+        // The manifest's digest is a layer of another manifest (copied first, as a plain
+        // blob), then an entry of the index as a manifest: the target holding the digest
+        // must not be taken for holding the manifest's children.
+        let source = MemoryStore::new();
+        let victim = image(&source, "arm64");
+        let config = source
+            .push_json(MediaType::ImageConfig, &ImageConfiguration::new("linux", "amd64"))
+            .unwrap();
+        let mut carrier_layer = victim.clone();
+        carrier_layer.media_type = MediaType::ImageLayer;
+        carrier_layer.platform = None;
+        let carrier = source
+            .push_json(MediaType::ImageManifest, &ImageManifest::new(config, vec![carrier_layer]))
+            .unwrap();
+        let root = source
+            .push_json(MediaType::ImageIndex, &ImageIndex::new(vec![carrier, victim]))
+            .unwrap();
+        let target = MemoryStore::new();
+        copy_graph(&source, &target, &root, &CopyOptions::default()).unwrap();
+        assert_eq!(target.len(), source.len());
     }
 
     #[test]

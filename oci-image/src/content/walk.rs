@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use super::{Error, Source};
-use crate::{Descriptor, Digest, Document};
+use crate::{Descriptor, Digest, Document, MediaType};
 
 /// Nesting deeper than this is refused: real images nest an index in an index at most.
 pub(crate) const MAX_DEPTH: usize = 16;
@@ -39,6 +39,11 @@ pub enum WalkControl {
 /// manifest and index on the way. Other blobs are not fetched. Documents larger than
 /// `max_document_size` are an error.
 ///
+/// A digest reached as a document is walked as that document whatever other edges say
+/// about it: one that an earlier edge named as a plain blob (`application/octet-stream`,
+/// say) is visited again, as a document, and its children with it. Each document is
+/// visited once per media type it is reached as.
+///
 /// # Errors
 /// The first error of the source or of `visit`; [`Error::Document`] for a manifest or index
 /// that does not parse as its descriptor says.
@@ -65,8 +70,31 @@ pub fn walk<S: Source + ?Sized>(
     max_document_size: u64,
     mut visit: impl FnMut(&Node<'_>) -> Result<WalkControl, Error>,
 ) -> Result<(), Error> {
-    let mut seen = HashSet::new();
+    let mut seen = Seen::default();
     walk_node(source, root, 0, max_document_size, &mut seen, &mut visit).map(|_| ())
+}
+
+/// What a walk has visited: documents by digest and media type (one digest can be
+/// reached as a plain blob and as a document, and only the document has children), and
+/// every digest, for plain blobs.
+#[derive(Debug, Default)]
+pub(crate) struct Seen {
+    digests: HashSet<Digest>,
+    documents: HashSet<(Digest, MediaType)>,
+}
+
+impl Seen {
+    /// Whether `descriptor` is to be visited now (and records it): a document the first
+    /// time it is reached as its media type, any other blob the first time its digest is
+    /// reached at all.
+    pub(crate) fn first_visit(&mut self, descriptor: &Descriptor) -> bool {
+        let fresh = self.digests.insert(descriptor.digest.clone());
+        if descriptor.media_type.is_document() {
+            self.documents.insert((descriptor.digest.clone(), descriptor.media_type.clone()))
+        } else {
+            fresh
+        }
+    }
 }
 
 fn walk_node<S: Source + ?Sized>(
@@ -74,10 +102,10 @@ fn walk_node<S: Source + ?Sized>(
     descriptor: &Descriptor,
     depth: usize,
     limit: u64,
-    seen: &mut HashSet<Digest>,
+    seen: &mut Seen,
     visit: &mut dyn FnMut(&Node<'_>) -> Result<WalkControl, Error>,
 ) -> Result<WalkControl, Error> {
-    if !seen.insert(descriptor.digest.clone()) {
+    if !seen.first_visit(descriptor) {
         return Ok(WalkControl::Continue);
     }
     let media_type = &descriptor.media_type;
@@ -107,4 +135,43 @@ fn walk_node<S: Source + ?Sized>(
 pub(crate) fn parse_document(descriptor: &Descriptor, bytes: &[u8]) -> Result<Document, Error> {
     Document::parse(&descriptor.media_type, bytes)
         .map_err(|source| Error::Document { digest: descriptor.digest.clone(), source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{DEFAULT_MAX_DOCUMENT_SIZE, MemoryStore, Target};
+    use crate::{ImageConfiguration, ImageIndex, ImageManifest};
+
+    /// Issue 17, class 3: a digest an index names as a plain blob and as a manifest is
+    /// walked as the manifest, in either order, and its children are reached.
+    #[test]
+    fn issue17_digest_reached_as_document_is_walked_as_one() {
+        let store = MemoryStore::new();
+        let layer = store.push_bytes(MediaType::ImageLayer, b"tar").unwrap();
+        let config = store
+            .push_json(MediaType::ImageConfig, &ImageConfiguration::new("linux", "amd64"))
+            .unwrap();
+        let manifest = store
+            .push_json(
+                MediaType::ImageManifest,
+                &ImageManifest::new(config.clone(), vec![layer.clone()]),
+            )
+            .unwrap();
+        let mut as_blob = manifest.clone();
+        as_blob.media_type = MediaType::from("application/octet-stream");
+        for entries in [vec![as_blob.clone(), manifest.clone()], vec![manifest.clone(), as_blob]] {
+            let root = store.push_json(MediaType::ImageIndex, &ImageIndex::new(entries)).unwrap();
+            let mut documents = Vec::new();
+            let mut blobs = Vec::new();
+            walk(&store, &root, DEFAULT_MAX_DOCUMENT_SIZE, |node| {
+                let list = if node.document.is_some() { &mut documents } else { &mut blobs };
+                list.push(node.descriptor.digest.clone());
+                Ok(WalkControl::Continue)
+            })
+            .unwrap();
+            assert_eq!(documents, [root.digest.clone(), manifest.digest.clone()]);
+            assert!(blobs.contains(&config.digest) && blobs.contains(&layer.digest), "{blobs:?}");
+        }
+    }
 }

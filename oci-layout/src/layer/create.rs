@@ -8,11 +8,11 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use oci_image::{Algorithm, Compression, Descriptor, Digest, DigestWriter, MediaType};
+use oci_image::{Compression, Descriptor, Digest, DigestWriter, Hasher, MediaType};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
 
 use super::LayerError;
-use super::apply::io_err;
+use super::io_err;
 use super::root::Root;
 
 /// Settings of [`create`].
@@ -46,6 +46,54 @@ impl Default for CreateOptions {
             owner: None,
             xattrs: true,
         }
+    }
+}
+
+/// Setters, for building options outside this crate (the struct is `#[non_exhaustive]`,
+/// so it has no literal there):
+///
+/// ```
+/// use oci_image::Compression;
+/// use oci_layout::layer::CreateOptions;
+/// let options = CreateOptions::default().compression(Compression::Zstd).mtime(Some(0));
+/// assert_eq!(options.compression, Compression::Zstd);
+/// assert_eq!(options.mtime, Some(0));
+/// ```
+impl CreateOptions {
+    /// Sets [`CreateOptions::compression`]: how to compress the tar stream.
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// Sets [`CreateOptions::level`]: the compression level.
+    pub fn level(mut self, level: Option<i32>) -> Self {
+        self.level = level;
+        self
+    }
+
+    /// Sets [`CreateOptions::threads`]: threads compressing at once.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    /// Sets [`CreateOptions::mtime`]: every entry's modification time.
+    pub fn mtime(mut self, mtime: Option<i64>) -> Self {
+        self.mtime = mtime;
+        self
+    }
+
+    /// Sets [`CreateOptions::owner`]: every entry's owner (uid, gid).
+    pub fn owner(mut self, owner: Option<(u64, u64)>) -> Self {
+        self.owner = owner;
+        self
+    }
+
+    /// Sets [`CreateOptions::xattrs`]: whether to record extended attributes.
+    pub fn xattrs(mut self, xattrs: bool) -> Self {
+        self.xattrs = xattrs;
+        self
     }
 }
 
@@ -356,8 +404,7 @@ pub fn create(
 ) -> Result<CreatedLayer, LayerError> {
     let upper = Root::open(dir).map_err(io_err(b"/", "open"))?;
     let lower = lower.map(Root::open).transpose().map_err(io_err(b"/", "open lower"))?;
-    let compressed =
-        DigestWriter::new(out, Algorithm::Sha256).ok_or(LayerError::Unsupported("sha256"))?;
+    let compressed = DigestWriter::sha256(out);
     let level = options.level;
     let (compressed, tar_digest, entries) = match options.compression {
         Compression::Gzip if options.threads > 1 => {
@@ -403,7 +450,7 @@ fn write_tar<W: Write>(
     out: W,
     options: &CreateOptions,
 ) -> Result<(W, Digest, u64), LayerError> {
-    let hasher = Algorithm::Sha256.hasher().ok_or(LayerError::Unsupported("sha256"))?;
+    let hasher = Hasher::sha256();
     let mut walker = Walker {
         builder: tar::Builder::new(TarSink { inner: out, hasher }),
         options,

@@ -46,6 +46,7 @@
 //!   digests, and a media type that contradicts the stream's magic bytes are errors.
 
 mod apply;
+pub(crate) use apply::remove_all;
 mod create;
 mod gzip;
 #[cfg(feature = "isal")]
@@ -119,6 +120,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use oci_image::{Compression, Descriptor, Digest, MediaType, VerifyError};
+use rustix::io::Errno;
 
 /// Settings of [`apply`]; the defaults suit untrusted layers on a large machine.
 #[derive(Clone, Debug)]
@@ -154,6 +156,59 @@ impl Default for ApplyOptions {
             max_path_len: 4096,
             max_zstd_window_log: 27,
         }
+    }
+}
+
+/// Setters, for building options outside this crate (the struct is `#[non_exhaustive]`,
+/// so it has no literal there):
+///
+/// ```
+/// use oci_layout::layer::ApplyOptions;
+/// let options = ApplyOptions::default().rootless(true).max_entries(1000);
+/// assert!(options.rootless);
+/// assert_eq!(options.max_entries, 1000);
+/// ```
+impl ApplyOptions {
+    /// Sets [`ApplyOptions::rootless`]: apply as an unprivileged user.
+    pub fn rootless(mut self, rootless: bool) -> Self {
+        self.rootless = rootless;
+        self
+    }
+
+    /// Sets [`ApplyOptions::max_total_size`]: the largest decompressed layer.
+    pub fn max_total_size(mut self, max_total_size: u64) -> Self {
+        self.max_total_size = max_total_size;
+        self
+    }
+
+    /// Sets [`ApplyOptions::max_entries`]: the most entries in one layer.
+    pub fn max_entries(mut self, max_entries: u64) -> Self {
+        self.max_entries = max_entries;
+        self
+    }
+
+    /// Sets [`ApplyOptions::max_file_size`]: the largest single file.
+    pub fn max_file_size(mut self, max_file_size: u64) -> Self {
+        self.max_file_size = max_file_size;
+        self
+    }
+
+    /// Sets [`ApplyOptions::max_header_size`]: the largest PAX or GNU long-name header.
+    pub fn max_header_size(mut self, max_header_size: u64) -> Self {
+        self.max_header_size = max_header_size;
+        self
+    }
+
+    /// Sets [`ApplyOptions::max_path_len`]: the longest entry or link name.
+    pub fn max_path_len(mut self, max_path_len: usize) -> Self {
+        self.max_path_len = max_path_len;
+        self
+    }
+
+    /// Sets [`ApplyOptions::max_zstd_window_log`]: the largest zstd window, as a power of two.
+    pub fn max_zstd_window_log(mut self, max_zstd_window_log: u32) -> Self {
+        self.max_zstd_window_log = max_zstd_window_log;
+        self
     }
 }
 
@@ -251,4 +306,24 @@ pub fn apply(
     options: &ApplyOptions,
 ) -> Result<ApplyReport, LayerError> {
     apply::apply_layer(root, layer, descriptor, diff_id, options)
+}
+
+/// The error of an I/O `action` on the entry at `path` (relative to the root).
+pub(crate) fn io_err<'p>(
+    path: &'p [u8],
+    action: &'static str,
+) -> impl FnOnce(io::Error) -> LayerError + 'p {
+    move |source| LayerError::Io {
+        action,
+        path: String::from_utf8_lossy(path).into_owned(),
+        source,
+    }
+}
+
+/// [`io_err`] for a system call's error number.
+pub(crate) fn errno<'p>(
+    path: &'p [u8],
+    action: &'static str,
+) -> impl FnOnce(Errno) -> LayerError + 'p {
+    move |e| io_err(path, action)(e.into())
 }

@@ -189,5 +189,89 @@ fn docker_archive_layer_must_match_diff_id() {
     let target = Layout::create(dir.path()).unwrap();
     let err = archive::import_docker(&bytes[..], &target, None, "x").unwrap_err();
     assert!(err.to_string().contains("diff_id"), "{err}");
+    assert!(matches!(err, Error::DiffId { .. }), "{err:?}");
     assert!(target.tags().unwrap().is_empty());
+}
+
+/// A `docker save` archive holding one image per `(repo tag, layer content)`, each with
+/// its own configuration (the architecture tells them apart).
+fn docker_archive_of(images: &[(&str, &[u8], &str)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut manifest = Vec::new();
+    let mut append = |name: &str, content: &[u8]| {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(content.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        builder.append_data(&mut h, name, content).unwrap();
+    };
+    for (i, (repo_tag, content, arch)) in images.iter().enumerate() {
+        let layer = tar_of(content);
+        let mut config = ImageConfiguration::new("linux", *arch);
+        config.rootfs.diff_ids.push(Digest::sha256(&layer));
+        append(&format!("{i}.json"), &serde_json::to_vec(&config).unwrap());
+        append(&format!("{i}/layer.tar"), &layer);
+        manifest.push(serde_json::json!({
+            "Config": format!("{i}.json"), "RepoTags": [repo_tag], "Layers": [format!("{i}/layer.tar")],
+        }));
+    }
+    append("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    builder.into_inner().unwrap()
+}
+
+/// Issue 17, class 5: `docker-archive:FILE:NAME:TAG` picks the image NAME:TAG names; an
+/// unknown name is an error, not the first image.
+#[test]
+fn issue17_docker_archive_name_picks_its_image() {
+    let bytes = docker_archive_of(&[
+        ("example/one:v1", b"one", "amd64"),
+        ("example/two:v2", b"two", "arm64"),
+        ("docker.io/library/busybox:latest", b"three", "s390x"),
+    ]);
+    let arch_of = |name: Option<&str>| -> Result<String, Error> {
+        let dir = tempfile::tempdir().unwrap();
+        let target = Layout::create(dir.path()).unwrap();
+        let d = archive::import_docker(&bytes[..], &target, name, "t")?;
+        Ok(target.image(&d).unwrap().config.architecture)
+    };
+    assert_eq!(arch_of(Some("example/two:v2")).unwrap(), "arm64");
+    assert_eq!(arch_of(Some("example/one:v1")).unwrap(), "amd64");
+    assert_eq!(arch_of(Some("docker.io/example/two:v2")).unwrap(), "arm64");
+    assert_eq!(
+        arch_of(Some("busybox")).unwrap(),
+        "s390x",
+        "docker.io/library/ and :latest implied"
+    );
+    assert_eq!(arch_of(Some("@1")).unwrap(), "arm64");
+    for unknown in ["example/two:v1", "example/three:v2", "two:v2", "@3", "@x"] {
+        let err = arch_of(Some(unknown)).unwrap_err();
+        assert!(matches!(err, Error::ReferenceNotFound(_)), "{unknown}: {err}");
+    }
+    assert!(matches!(arch_of(None), Err(Error::AmbiguousReference { count: 3, .. })));
+    // Nothing is tagged when the name is unknown.
+    let dir = tempfile::tempdir().unwrap();
+    let target = Layout::create(dir.path()).unwrap();
+    assert!(archive::import_docker(&bytes[..], &target, Some("nope:v1"), "t").is_err());
+    assert!(target.tags().unwrap().is_empty());
+}
+
+/// Issue 17, class 5: exports refuse names outside the grammar of what they write
+/// (`org.opencontainers.image.ref.name` in an oci-archive, Docker `NAME:TAG` in a
+/// docker-archive), terminal escapes and paths included.
+#[test]
+fn issue17_exports_refuse_names_outside_the_grammar() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout::create(dir.path()).unwrap();
+    gzip_image(&layout);
+    for bad in ["", "../x", "a\u{1b}[2J", "v1 ", "-v1", "a//b"] {
+        let err = archive::export_oci(&layout, "v1", bad, std::io::sink()).unwrap_err();
+        assert!(matches!(err, Error::InvalidRefName(_)), "{bad:?}: {err}");
+    }
+    for bad in ["example/app", "Example/app:v1", "app:v1\n", "app:.v1", "a/../b:v1", "/app:v1"] {
+        let err = archive::export_docker(&layout, "v1", Some(bad), std::io::sink()).unwrap_err();
+        assert!(matches!(err, Error::InvalidRefName(_)), "{bad:?}: {err}");
+    }
+    archive::export_oci(&layout, "v1", "example.com/app:v1.0", std::io::sink()).unwrap();
+    archive::export_docker(&layout, "v1", Some("localhost:5000/a_b/c:v1"), std::io::sink())
+        .unwrap();
 }

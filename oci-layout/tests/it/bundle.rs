@@ -90,6 +90,58 @@ fn conversion_follows_conversion_md() {
     assert!(bundle::convert(&config, &linked, Spec::default()).is_err());
 }
 
+fn user_of(root: &Path, user: &str) -> Result<(u32, u32, Vec<u32>), oci_layout::Error> {
+    let mut config = ImageConfiguration::new("linux", "amd64");
+    config.config.user = Some(user.into());
+    let spec = bundle::convert(&config, root, Spec::default())?;
+    let u = spec.process.unwrap().user.unwrap();
+    Ok((u.uid.unwrap(), u.gid.unwrap(), u.additional_gids))
+}
+
+/// Issue 17, class 10: ids as runc takes them. `4294967295` is `(uid_t) -1` and `+0` is
+/// no number; both used to be accepted as uids.
+#[test]
+fn issue17_user_ids_out_of_range_or_signed_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = rootfs(dir.path());
+    for bad in
+        ["4294967295", "2147483648", "+0", "-1", "0:+0", "0:4294967295", "app:-1", ":0", "0:"]
+    {
+        let err = user_of(&root, bad).unwrap_err();
+        assert!(matches!(err, oci_layout::Error::User { .. }), "{bad:?}: {err}");
+    }
+    assert_eq!(user_of(&root, "2147483647:0").unwrap(), (2_147_483_647, 0, vec![]));
+    assert_eq!(user_of(&root, "0").unwrap(), (0, 0, vec![]));
+}
+
+/// Issue 17, class 10: account files are bytes (runc compares them bytewise), and they
+/// are read to their end, not cut at a size.
+#[test]
+fn issue17_passwd_with_non_utf8_fields_and_past_4_mib() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("tree");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    let mut passwd =
+        b"root:x:0:0::/root:/bin/sh\nlatin:x:7:7:Jos\xe9:/home/\xe9:/bin/sh\n".to_vec();
+    // 5 MiB of other users, then the one wanted.
+    let filler = b"filler:x:100:100:a user nobody asked about:/nonexistent:/bin/false\n";
+    while passwd.len() < 5 << 20 {
+        passwd.extend_from_slice(filler);
+    }
+    passwd.extend_from_slice(b"last:x:4242:4343::/home/last:/bin/sh\n");
+    std::fs::write(root.join("etc/passwd"), &passwd).unwrap();
+    std::fs::write(root.join("etc/group"), b"g\xff:x:50:latin\nstaff:x:51:latin,last\n").unwrap();
+    assert_eq!(user_of(&root, "latin").unwrap(), (7, 7, vec![50, 51]));
+    assert_eq!(user_of(&root, "last").unwrap(), (4242, 4343, vec![51]));
+    assert_eq!(user_of(&root, "4242").unwrap(), (4242, 4343, vec![]));
+
+    // One line longer than anything an account file holds is refused, not read whole.
+    let mut long = b"huge:x:1:1:".to_vec();
+    long.resize(2 << 20, b'a');
+    std::fs::write(root.join("etc/passwd"), &long).unwrap();
+    assert!(user_of(&root, "huge").is_err());
+}
+
 /// An image whose rootfs is busybox, tagged `bb`.
 fn busybox_image(dir: &Path) -> Layout {
     let busybox = ["/bin/busybox", "/usr/bin/busybox"]

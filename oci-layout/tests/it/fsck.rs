@@ -3,7 +3,7 @@
 use oci_image::{Descriptor, ImageConfiguration, ImageManifest, MediaType};
 use oci_layout::Layout;
 
-use crate::small_image;
+use crate::{name_as_plain_blob, small_image};
 
 #[test]
 fn reports_every_problem() {
@@ -73,4 +73,28 @@ fn ambiguous_documents_are_problems() {
         "{:?}",
         report.problems
     );
+}
+
+/// Issue 17, class 3: a manifest whose digest the index also names as a plain blob is
+/// still checked as a manifest: its missing layer is a problem, in either order.
+#[test]
+fn issue17_manifest_also_named_as_blob_is_checked_whole() {
+    for first in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::create(dir.path()).unwrap();
+        let image = small_image(&layout, "amd64", &[b"layer"]);
+        layout.tag(&image, "v1").unwrap();
+        name_as_plain_blob(&layout, &image, first);
+        let layer = layout.image(&image).unwrap().manifest.layers[0].clone();
+        std::fs::remove_file(dir.path().join("blobs/sha256").join(layer.digest.encoded())).unwrap();
+        let report = layout.fsck().unwrap();
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.subject == layer.digest.to_string() && p.message.contains("missing")),
+            "first: {first}: {:?}",
+            report.problems
+        );
+    }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use oci_image::{Descriptor, ImageManifest, MediaType};
 use oci_layout::{GcOptions, Layout};
 
-use crate::small_image;
+use crate::{name_as_plain_blob, small_image};
 
 fn now() -> GcOptions {
     let mut options = GcOptions::default();
@@ -77,4 +77,23 @@ fn rustix_flock_shared(file: &std::fs::File) {
     // `flock` through the command-line tool would hold it in another process; take it here
     // with std's file locking, which is flock(2) on Linux.
     file.lock_shared().unwrap();
+}
+
+/// Issue 17, class 3: an index naming a tagged manifest's digest once more as a plain blob
+/// must not make gc take the manifest for a blob and delete its configuration and layers.
+#[test]
+fn issue17_manifest_also_named_as_blob_keeps_its_children() {
+    for first in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::create(dir.path()).unwrap();
+        let image = small_image(&layout, "amd64", &[b"one", b"two"]);
+        layout.tag(&image, "v1").unwrap();
+        name_as_plain_blob(&layout, &image, first);
+        let report = layout.gc(&now()).unwrap();
+        assert!(report.removed.is_empty(), "first: {first}: {:?}", report.removed);
+        let parts = layout.image(&image).unwrap();
+        for d in std::iter::once(&parts.manifest.config).chain(&parts.manifest.layers) {
+            assert!(layout.has_blob(&d.digest).unwrap(), "{d:?} must stay");
+        }
+    }
 }

@@ -74,7 +74,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// A root and a sentinel beside it.
-struct Scene {
+pub(crate) struct Scene {
     _dir: tempfile::TempDir,
     root: PathBuf,
     sentinel: PathBuf,
@@ -112,7 +112,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 impl Scene {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("root");
         let sentinel = dir.path().join("sentinel");
@@ -135,13 +135,23 @@ impl Scene {
         r
     }
 
-    fn apply(&self, tar: &[u8]) -> Result<layer::ApplyReport, LayerError> {
-        self.apply_with(tar, &ApplyOptions::default())
+    /// Applies with the default options, rootless when the tests do not run as root (as
+    /// the suite does under [`issue17_hostile_suite_passes_as_nobody`]).
+    pub(crate) fn apply(&self, tar: &[u8]) -> Result<layer::ApplyReport, LayerError> {
+        self.apply_with(tar, &defaults())
     }
 
     fn sentinel_bytes(&self) -> &[u8] {
         self.sentinel.as_os_str().as_encoded_bytes()
     }
+}
+
+/// The default options, rootless when the tests do not run as root: the whole suite
+/// passes as an unprivileged user too (see [`issue17_hostile_suite_passes_as_nobody`]).
+fn defaults() -> ApplyOptions {
+    let mut options = ApplyOptions::default();
+    options.rootless = !is_root();
+    options
 }
 
 fn is_root() -> bool {
@@ -214,7 +224,7 @@ fn devices_privileged_and_rootless() {
     bytes.resize(bytes.len() + 1024, 0);
 
     let s = Scene::new();
-    let mut rootless = ApplyOptions::default();
+    let mut rootless = defaults();
     rootless.rootless = true;
     if is_root() {
         s.apply(&bytes).unwrap();
@@ -553,7 +563,7 @@ fn privileged_xattrs() {
     b.append_data(&mut h, "f", &b"x"[..]).unwrap();
     let bytes = b.into_inner().unwrap();
     let s = Scene::new();
-    let mut rootless = ApplyOptions::default();
+    let mut rootless = defaults();
     rootless.rootless = true;
     let report = s.apply_with(&bytes, &rootless).unwrap();
     assert!(
@@ -587,7 +597,7 @@ fn bombs_and_limits() {
     let zeros = vec![0u8; 8 << 20];
     big.data = &zeros;
     let plain = tar(&[big]);
-    let mut options = ApplyOptions::default();
+    let mut options = defaults();
     options.max_total_size = 1 << 20;
     let mut best = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     best.write_all(&plain).unwrap();
@@ -612,13 +622,13 @@ fn bombs_and_limits() {
     encoder.write_all(&plain).unwrap();
     let wide = encoder.finish().unwrap();
     let d = Descriptor::for_bytes(MediaType::ImageLayerZstd, &wide);
-    let r = layer::apply(&s.root, &wide[..], &d, &Digest::sha256(&plain), &ApplyOptions::default());
+    let r = layer::apply(&s.root, &wide[..], &d, &Digest::sha256(&plain), &defaults());
     assert!(r.is_err(), "a window beyond 2^27 is refused");
 
-    let mut small = ApplyOptions::default();
+    let mut small = defaults();
     small.max_file_size = 1000;
     assert!(matches!(s.apply_with(&plain, &small), Err(LayerError::Limit(_))));
-    let mut few = ApplyOptions::default();
+    let mut few = defaults();
     few.max_entries = 2;
     assert!(matches!(
         s.apply_with(&tar(&[raw(b"a", b'0'), raw(b"b", b'0'), raw(b"c", b'0')]), &few),
@@ -675,7 +685,7 @@ fn trailing_data_multi_member_gzip_and_verification() {
         &with_trailer[..],
         &d,
         &Digest::sha256(&with_trailer[..clean_len]),
-        &ApplyOptions::default(),
+        &defaults(),
     );
     assert!(matches!(r, Err(LayerError::DiffId { .. })));
 
@@ -690,7 +700,7 @@ fn trailing_data_multi_member_gzip_and_verification() {
     let whole = [first, &second[..]].concat();
     let gz = [gzip(first), gzip(&second)].concat();
     let d = Descriptor::for_bytes(MediaType::ImageLayerGzip, &gz);
-    layer::apply(&s.root, &gz[..], &d, &Digest::sha256(&whole), &ApplyOptions::default()).unwrap();
+    layer::apply(&s.root, &gz[..], &d, &Digest::sha256(&whole), &defaults()).unwrap();
     assert_eq!(std::fs::read(s.root.join("two")).unwrap(), b"2");
 
     // Two zstd frames with a skippable frame between them: both halves are read; data
@@ -706,12 +716,12 @@ fn trailing_data_multi_member_gzip_and_verification() {
     .concat();
     let d = Descriptor::for_bytes(MediaType::ImageLayerZstd, &zst);
     std::fs::remove_file(s.root.join("two")).unwrap();
-    layer::apply(&s.root, &zst[..], &d, &Digest::sha256(&whole), &ApplyOptions::default()).unwrap();
+    layer::apply(&s.root, &zst[..], &d, &Digest::sha256(&whole), &defaults()).unwrap();
     assert_eq!(std::fs::read(s.root.join("two")).unwrap(), b"2");
     let trailing = [&zst[..], b"more"].concat();
     let d = Descriptor::for_bytes(MediaType::ImageLayerZstd, &trailing);
     assert!(matches!(
-        layer::apply(&s.root, &trailing[..], &d, &Digest::sha256(&whole), &ApplyOptions::default()),
+        layer::apply(&s.root, &trailing[..], &d, &Digest::sha256(&whole), &defaults()),
         Err(LayerError::Read(_))
     ));
 
@@ -719,19 +729,19 @@ fn trailing_data_multi_member_gzip_and_verification() {
     let mut wrong = d.clone();
     wrong.digest = Digest::sha256(b"other");
     assert!(matches!(
-        layer::apply(&s.root, &gz[..], &wrong, &Digest::sha256(&whole), &ApplyOptions::default()),
+        layer::apply(&s.root, &gz[..], &wrong, &Digest::sha256(&whole), &defaults()),
         Err(LayerError::Verify { .. })
     ));
     let mut short = d;
     short.size -= 1;
     assert!(matches!(
-        layer::apply(&s.root, &gz[..], &short, &Digest::sha256(&whole), &ApplyOptions::default()),
+        layer::apply(&s.root, &gz[..], &short, &Digest::sha256(&whole), &defaults()),
         Err(LayerError::Verify { .. })
     ));
     // A gzip media type on a plain tar.
     let d = Descriptor::for_bytes(MediaType::ImageLayerGzip, &whole);
     assert!(matches!(
-        layer::apply(&s.root, &whole[..], &d, &Digest::sha256(&whole), &ApplyOptions::default()),
+        layer::apply(&s.root, &whole[..], &d, &Digest::sha256(&whole), &defaults()),
         Err(LayerError::Magic { .. })
     ));
     // Encrypted and unknown types.
@@ -740,7 +750,7 @@ fn trailing_data_multi_member_gzip_and_verification() {
         &gz,
     );
     assert!(matches!(
-        layer::apply(&s.root, &gz[..], &d, &Digest::sha256(&whole), &ApplyOptions::default()),
+        layer::apply(&s.root, &gz[..], &d, &Digest::sha256(&whole), &defaults()),
         Err(LayerError::MediaType(_))
     ));
 }
@@ -784,7 +794,7 @@ fn later_entries_win_over_small_files_written_by_the_helper() {
         file(b"d/h", b"first"),
         file(b"d/h/x", b"under"),
     ]);
-    let mut options = ApplyOptions::default();
+    let mut options = defaults();
     // Owners would keep files from the helper when the tests do not run as root.
     options.rootless = true;
     for _ in 0..20 {
@@ -801,4 +811,90 @@ fn later_entries_win_over_small_files_written_by_the_helper() {
         assert_eq!(read("d/k"), b"replaces a directory made through the link");
         assert_eq!(read("d/h/x"), b"under");
     }
+}
+
+/// Issue 17, class 9: a directory recorded with a mode that shuts its owner out (`0000`,
+/// `0500`) and entries after it. Without privilege it is kept open while the layer fills
+/// it and given its mode at the end, as umoci does; rootless options take that path as
+/// root too.
+#[test]
+fn issue17_shut_directories_are_filled_then_shut() {
+    let s = Scene::new();
+    let mut shut = raw(b"shut/", b'5');
+    shut.mode = 0o000;
+    let mut inner = raw(b"shut/inner/", b'5');
+    inner.mode = 0o500;
+    let mut file = raw(b"shut/inner/file", b'0');
+    file.data = b"inside";
+    let mut other = raw(b"shut/file", b'0');
+    other.data = b"beside";
+    other.mode = 0o000;
+    let mut options = defaults();
+    options.rootless = true;
+    s.apply_with(&tar(&[shut, inner, file, other]), &options).unwrap();
+    let mode = |p: &str| std::fs::symlink_metadata(s.root.join(p)).unwrap().mode() & 0o7777;
+    assert_eq!(mode("shut"), 0o000);
+    // Entered again only to look: the owner may always chmod.
+    std::fs::set_permissions(s.root.join("shut"), PermissionsExt::from_mode(0o700)).unwrap();
+    assert_eq!(mode("shut/inner"), 0o500);
+    assert_eq!(mode("shut/file"), 0o000);
+    std::fs::set_permissions(s.root.join("shut/inner"), PermissionsExt::from_mode(0o700)).unwrap();
+    assert_eq!(std::fs::read(s.root.join("shut/inner/file")).unwrap(), b"inside");
+}
+
+/// Issue 17, class 9: a later layer writes into, and whites out from, a directory a lower
+/// layer left shut; the directory keeps its mode.
+#[test]
+fn issue17_shut_directory_of_a_lower_layer_takes_entries_and_whiteouts() {
+    let s = Scene::new();
+    let mut options = defaults();
+    options.rootless = true;
+    let mut shut = raw(b"shut/", b'5');
+    shut.mode = 0o000;
+    let mut deep = raw(b"shut/deep/", b'5');
+    deep.mode = 0o000;
+    let mut gone = raw(b"shut/deep/gone", b'0');
+    gone.data = b"x";
+    let mut kept = raw(b"shut/kept", b'0');
+    kept.data = b"y";
+    s.apply_with(&tar(&[shut, deep, gone, kept]), &options).unwrap();
+    let mut added = raw(b"shut/deep/added", b'0');
+    added.data = b"z";
+    let mut link = raw(b"linked", b'1');
+    link.link = b"shut/kept";
+    let whiteout = raw(b"shut/deep/.wh.gone", b'0');
+    s.apply_with(&tar(&[added, link, whiteout]), &options).unwrap();
+    let mode = |p: &str| std::fs::symlink_metadata(s.root.join(p)).unwrap().mode() & 0o7777;
+    assert_eq!(mode("shut"), 0o000);
+    assert_eq!(std::fs::read(s.root.join("linked")).unwrap(), b"y");
+    std::fs::set_permissions(s.root.join("shut"), PermissionsExt::from_mode(0o700)).unwrap();
+    assert_eq!(mode("shut/deep"), 0o000);
+    std::fs::set_permissions(s.root.join("shut/deep"), PermissionsExt::from_mode(0o700)).unwrap();
+    assert_eq!(std::fs::read(s.root.join("shut/deep/added")).unwrap(), b"z");
+    assert!(!s.root.join("shut/deep/gone").exists());
+}
+
+/// Issue 17, class 9: the whole hostile layer suite (and the unpack cleanup test), run
+/// again as `nobody` with rootless options. Runs when the tests run as root and
+/// `setpriv` is installed (util-linux); as anyone else the suite already ran so.
+#[test]
+fn issue17_hostile_suite_passes_as_nobody() {
+    if !is_root() {
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(scratch.path(), PermissionsExt::from_mode(0o777)).unwrap();
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&exe)
+        .args(["layer::", "unpack::issue17", "--test-threads=2"])
+        .env("TMPDIR", scratch.path())
+        .env("HOME", scratch.path())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run setpriv ({e}): apt-get install util-linux"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("issue17_shut_directories_are_filled_then_shut ... ok"), "{stdout}");
+    assert!(stdout.contains("unpack::issue17"), "{stdout}");
 }

@@ -8,6 +8,7 @@ mod corpus;
 mod create;
 mod equivalence;
 mod fsck;
+mod fuzz_seeds;
 mod gc;
 mod interop;
 mod layer;
@@ -32,6 +33,27 @@ pub(crate) fn small_image(layout: &Layout, arch: &str, layers: &[&[u8]]) -> Desc
     let mut d = layout.write_image(&config, descriptors, Default::default()).unwrap();
     d.platform = Some(oci_image::Platform::new("linux", arch));
     d
+}
+
+/// Issue 17, class 3: adds to `layout`'s `index.json` an untagged entry naming `manifest`'s
+/// digest as `application/octet-stream`, before or after the existing entries.
+pub(crate) fn name_as_plain_blob(layout: &Layout, manifest: &Descriptor, first: bool) {
+    let mut as_blob = Descriptor::new(
+        MediaType::from("application/octet-stream"),
+        manifest.size,
+        manifest.digest.clone(),
+    );
+    as_blob.annotations.clear();
+    layout
+        .update_index(|index| {
+            if first {
+                index.manifests.insert(0, as_blob);
+            } else {
+                index.manifests.push(as_blob);
+            }
+            Ok(())
+        })
+        .unwrap();
 }
 
 /// A tar archive holding one file `file.txt` with `content`.

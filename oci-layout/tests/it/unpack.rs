@@ -115,4 +115,65 @@ fn diff_ids_must_count_one_per_layer() {
     let err =
         layout.unpack("bad", None, &dir.path().join("x"), &ApplyOptions::default()).unwrap_err();
     assert!(err.to_string().contains("diff_ids"), "{err}");
+    assert!(
+        matches!(
+            err,
+            UnpackError::Layout(oci_layout::Error::DiffIdCount { layers: 3, diff_ids: 2 })
+        ),
+        "{err:?}"
+    );
+}
+
+/// Issue 17, class 9: an unpack that fails after a layer left directories of mode 0000
+/// with content removes its whole staging directory, also without privilege (run as
+/// `nobody` by `layer::issue17_hostile_suite_passes_as_nobody`), and rootless it
+/// succeeds with the recorded modes.
+#[test]
+fn issue17_failed_rootless_unpack_of_shut_directories_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout::create(dir.path().join("l")).unwrap();
+    let mut shut = raw(b"shut/", b'5');
+    shut.mode = 0;
+    let mut deeper = raw(b"shut/deeper/", b'5');
+    deeper.mode = 0;
+    let mut file = raw(b"shut/deeper/file", b'0');
+    file.data = b"data";
+    let layers = [tar(&[shut, deeper, file]), tar(&[raw(b"more", b'0')])];
+    let mut config =
+        ImageConfiguration::new("linux", oci_image::Platform::host().architecture.as_str());
+    let mut descriptors = Vec::new();
+    for l in &layers {
+        descriptors.push(layout.put_bytes(MediaType::ImageLayer, l).unwrap());
+        config.rootfs.diff_ids.push(Digest::sha256(l));
+    }
+    let good = layout.write_image(&config, descriptors.clone(), Default::default()).unwrap();
+    layout.tag(&good, "good").unwrap();
+    // The same layers, but the second's diff_id is wrong: it fails after the first.
+    config.rootfs.diff_ids[1] = Digest::sha256(b"something else");
+    let bad = layout.write_image(&config, descriptors, Default::default()).unwrap();
+    layout.tag(&bad, "bad").unwrap();
+    let mut options = ApplyOptions::default();
+    options.rootless = true;
+
+    let dest = dir.path().join("dest");
+    let err = layout.unpack("bad", None, &dest, &options).unwrap_err();
+    assert!(matches!(err, UnpackError::Layer { index: 1, .. }), "{err:?}");
+    let leftovers: Vec<_> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers, [std::ffi::OsString::from("l")], "only the layout remains");
+
+    layout.unpack("good", None, &dest, &options).unwrap();
+    let mode = std::fs::symlink_metadata(dest.join("shut")).unwrap();
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o7777, 0);
+    // And the test's own cleanup can remove it: open it up again.
+    std::fs::set_permissions(
+        dest.join("shut"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        dest.join("shut/deeper"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
 }

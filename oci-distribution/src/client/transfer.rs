@@ -202,7 +202,8 @@ pub(crate) fn upload(
     let mut chunks = Chunks::default();
     loop {
         match machine.poll(Instant::now()) {
-            UploadStep::Read(len) => match Chunks::read(content, chunks.buffer(), chunks.read, len) {
+            UploadStep::Read(len) => match Chunks::read(content, chunks.buffer(), chunks.read, len)
+            {
                 Ok(chunk) => {
                     chunks.read += chunk.1.len() as u64;
                     machine.supply(&chunk.1);

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use oci_distribution::Reference;
-use oci_distribution::auth::{Credentials, credentials_from_docker_config};
+use oci_distribution::auth::Credentials;
 use oci_distribution::client::{Client, ClientOptions, Repository};
+use oci_distribution::credentials;
 use oci_image::content::{self, BlobReader, CopyOptions, PlatformSelection, Source, Target};
 use oci_image::{Descriptor, MediaType, Platform};
 use oci_layout::{Layout, archive};
@@ -41,8 +42,9 @@ pub struct Args {
     /// Credentials for the destination registry, `USER:PASSWORD`.
     #[arg(long, value_name = "USER:PASSWORD")]
     pub dest_creds: Option<String>,
-    /// A Docker `config.json` to take registry credentials from (default:
-    /// `$REGISTRY_AUTH_FILE`, else `~/.docker/config.json` when it exists).
+    /// An auth file to take registry credentials from (default: `$REGISTRY_AUTH_FILE`,
+    /// `$XDG_RUNTIME_DIR/containers/auth.json`, `$DOCKER_CONFIG/config.json` or
+    /// `~/.docker/config.json`, the first that exists; credential helpers respected).
     #[arg(long, value_name = "FILE")]
     pub authfile: Option<PathBuf>,
     /// Blobs transferred at once (default: 4, or the number of CPUs if more).
@@ -123,8 +125,10 @@ fn open_source(source: &Transport) -> Result<Opened, Failure> {
     }
 }
 
-/// The credentials for `registry`: those given on the command line, else those of the
-/// auth file.
+/// The credentials for `registry`: those given on the command line, else those the
+/// container tools would use (`--authfile`, `$REGISTRY_AUTH_FILE`,
+/// `$XDG_RUNTIME_DIR/containers/auth.json`, `$DOCKER_CONFIG/config.json` or
+/// `~/.docker/config.json`, with their credential helpers).
 fn credentials(
     given: Option<&str>,
     authfile: Option<&PathBuf>,
@@ -134,17 +138,8 @@ fn credentials(
         let (user, password) = given.split_once(':').ok_or("credentials are USER:PASSWORD")?;
         return Ok(Some(Credentials::new(user, password)));
     }
-    let path = match authfile {
-        Some(p) => Some(p.clone()),
-        None => std::env::var_os("REGISTRY_AUTH_FILE").map(PathBuf::from).or_else(|| {
-            let p = PathBuf::from(std::env::var_os("HOME")?).join(".docker/config.json");
-            p.exists().then_some(p)
-        }),
-    };
-    let Some(path) = path else { return Ok(None) };
-    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Ok(credentials_from_docker_config(&bytes, registry)
-        .map_err(|e| format!("{} is not a Docker config.json: {e}", path.display()))?)
+    let environment = credentials::Environment::current();
+    Ok(credentials::find(registry, authfile.map(PathBuf::as_path), &environment)?)
 }
 
 /// A registry repository and the reference named in it.

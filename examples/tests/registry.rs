@@ -239,6 +239,75 @@ fn credentials_on_the_command_line_and_from_an_auth_file() {
     assert_eq!(digest_of(&pulled, "v1"), digest_of(&src, "v1"));
 }
 
+#[test]
+fn credentials_from_docker_config_helpers() {
+    let line = tool("htpasswd", "apache2-utils").args(["-nbB", "erin", "pw2"]).output().unwrap();
+    let registry = start(Some(&String::from_utf8(line.stdout).unwrap()));
+    let host = format!("127.0.0.1:{}", registry.port);
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    source(&src);
+    let src_s = format!("oci:{}:v1", src.display());
+    // A credential helper of the test's own, on PATH; it logs what it was asked.
+    let bin = work.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let log = work.path().join("helper.log");
+    let helper = bin.join("docker-credential-ocitest");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\nread server\necho \"$1 $server\" >> {}\nif [ \"$server\" = {host} ]; then echo '{{\"ServerURL\":\"{host}\",\"Username\":\"erin\",\"Secret\":\"pw2\"}}'; else echo 'credentials not found in native keychain'; exit 1; fi\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let docker = work.path().join("docker");
+    std::fs::create_dir(&docker).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_oci"))
+            .args(args)
+            .env("PATH", &path)
+            .env("DOCKER_CONFIG", &docker)
+            .env("HOME", work.path())
+            .env_remove("REGISTRY_AUTH_FILE")
+            .env_remove("XDG_RUNTIME_DIR")
+            .output()
+            .unwrap()
+    };
+    // credsStore: every registry goes to the helper.
+    std::fs::write(docker.join("config.json"), r#"{"credsStore":"ocitest"}"#).unwrap();
+    ok(run(&["copy", "--plain-http", &src_s, &format!("docker://{host}/helped/app:v1")]));
+    // credHelpers: this registry's own helper, ahead of an `auths` entry that is wrong.
+    std::fs::write(
+        docker.join("config.json"),
+        format!(r#"{{"auths":{{"{host}":{{"auth":"ZXJpbjp3cm9uZw=="}}}},"credHelpers":{{"{host}":"ocitest"}}}}"#),
+    )
+    .unwrap();
+    let pulled = work.path().join("pulled");
+    ok(run(&[
+        "copy",
+        "--plain-http",
+        &format!("docker://{host}/helped/app:v1"),
+        &format!("oci:{}:v1", pulled.display()),
+    ]));
+    assert_eq!(digest_of(&pulled, "v1"), digest_of(&src, "v1"));
+    let asked = std::fs::read_to_string(&log).unwrap();
+    assert!(asked.lines().all(|l| l == format!("get {host}")), "{asked}");
+    assert!(asked.lines().count() >= 2, "{asked}");
+    // Only another registry's helper: no credentials, and the message says so.
+    std::fs::write(
+        docker.join("config.json"),
+        r#"{"credHelpers":{"elsewhere.example":"ocitest"}}"#,
+    )
+    .unwrap();
+    let other = format!("oci:{}:v1", work.path().join("other").display());
+    let o = run(&["copy", "--plain-http", &format!("docker://{host}/helped/app:v1"), &other]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("credentials"), "{o:?}");
+}
+
 /// The corpus of real images (`scripts/make-corpus.sh`): `OCI_CORPUS` when set (`.ci/run`
 /// builds it once), else built here.
 fn corpus(scratch: &Path) -> std::path::PathBuf {

@@ -140,14 +140,18 @@ pub fn repository_scope(repository: &str, actions: &[&str]) -> String {
     format!("repository:{repository}:{}", actions.join(","))
 }
 
-/// A username and password (or identity token) for a registry.
+/// A username and password, or an identity token, for a registry.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Credentials {
     /// The user name.
     pub username: String,
-    /// The password or token.
+    /// The password, or the identity token.
     pub password: String,
+    /// Whether `password` is an identity token: an OAuth2 refresh token (Docker's
+    /// `identitytoken`) that is exchanged at the token service for access tokens, never
+    /// sent as a password.
+    pub identity_token: bool,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -155,6 +159,7 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("username", &self.username)
             .field("password", &"<redacted>")
+            .field("identity_token", &self.identity_token)
             .finish()
     }
 }
@@ -162,7 +167,12 @@ impl std::fmt::Debug for Credentials {
 impl Credentials {
     /// A user name and password (or a registry token as the password).
     pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
-        Self { username: username.into(), password: password.into() }
+        Self { username: username.into(), password: password.into(), identity_token: false }
+    }
+
+    /// An identity token (an OAuth2 refresh token) for the registry's token service.
+    pub fn identity_token(username: impl Into<String>, token: impl Into<String>) -> Self {
+        Self { username: username.into(), password: token.into(), identity_token: true }
     }
 
     /// The `Authorization: Basic ...` value.
@@ -172,27 +182,9 @@ impl Credentials {
     }
 }
 
-#[derive(Deserialize)]
-struct DockerConfig {
-    #[serde(default)]
-    auths: BTreeMap<String, DockerAuth>,
-}
-
-#[derive(Deserialize)]
-struct DockerAuth {
-    #[serde(default)]
-    auth: Option<String>,
-    #[serde(default)]
-    username: Option<String>,
-    #[serde(default)]
-    password: Option<String>,
-    #[serde(default)]
-    identitytoken: Option<String>,
-}
-
-/// Credentials for `registry` from a Docker `config.json` (`auths`, with base64 `auth`
-/// or `username`/`password`). Keys may be written as URLs (`https://index.docker.io/v1/`
-/// for Docker Hub).
+/// Credentials for `registry` from the `auths` of a Docker `config.json` or a
+/// containers `auth.json` (base64 `auth`, `username`/`password`, or `identitytoken`).
+/// Credential helpers are [`crate::credentials`]'s to run.
 ///
 /// # Errors
 /// A [`serde_json::Error`] if the file does not parse.
@@ -200,34 +192,10 @@ pub fn credentials_from_docker_config(
     config: &[u8],
     registry: &str,
 ) -> Result<Option<Credentials>, serde_json::Error> {
-    let config: DockerConfig = serde_json::from_slice(config)?;
-    let wanted =
-        if registry == crate::reference::DOCKER_HUB { "index.docker.io" } else { registry };
-    for (key, auth) in &config.auths {
-        let host = key.trim_start_matches("https://").trim_start_matches("http://");
-        let host = host.split('/').next().unwrap_or(host);
-        if host != wanted && !(wanted == "index.docker.io" && host == crate::reference::DOCKER_HUB)
-        {
-            continue;
-        }
-        if let Some(encoded) = &auth.auth {
-            let Ok(data) = encoded.parse::<oci_image::EmbeddedData>() else { continue };
-            let decoded = String::from_utf8_lossy(&data.decode()).into_owned();
-            if let Some((u, p)) = decoded.split_once(':') {
-                return Ok(Some(Credentials { username: u.to_owned(), password: p.to_owned() }));
-            }
-        }
-        if let (Some(u), Some(p)) = (&auth.username, &auth.password) {
-            return Ok(Some(Credentials { username: u.clone(), password: p.clone() }));
-        }
-        if let Some(token) = &auth.identitytoken {
-            return Ok(Some(Credentials {
-                username: "<token>".to_owned(),
-                password: token.clone(),
-            }));
-        }
-    }
-    Ok(None)
+    Ok(match crate::credentials::lookup(config, registry)? {
+        Some(crate::credentials::Stored::Credentials(c)) => Some(c),
+        _ => None,
+    })
 }
 
 #[cfg(test)]
@@ -272,6 +240,10 @@ mod tests {
         assert_eq!(local.password, "p:w");
         assert_eq!(local.basic_header(), "Basic dTpwOnc=");
         assert!(credentials_from_docker_config(config, "ghcr.io").unwrap().is_none());
+        let token = br#"{"auths":{"reg.example":{"identitytoken":"refresh-me"}}}"#;
+        let found = credentials_from_docker_config(token, "reg.example").unwrap().unwrap();
+        assert!(found.identity_token);
+        assert_eq!(found.password, "refresh-me");
         assert!(!format!("{local:?}").contains("p:w"));
     }
 }

@@ -102,6 +102,7 @@ pub mod auth;
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
+pub mod credentials;
 pub mod endpoint;
 mod error;
 #[cfg(any(feature = "client", feature = "async-client"))]

@@ -10,6 +10,9 @@ use super::{Error, Origin, Outgoing, Want};
 use crate::auth::{Challenge, Credentials, Scheme, TokenResponse};
 use crate::endpoint::{self, Body};
 
+/// The OAuth2 client id sent with refresh-token grants.
+const CLIENT_ID: &str = "oci-distribution";
+
 /// Why authentication failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -205,7 +208,7 @@ impl Auth {
             return Ok(Some(TokenFetch { key, request }));
         }
         if challenges.iter().any(|c| c.scheme == Scheme::Basic) {
-            if self.credentials_for(registry).is_none() {
+            if self.credentials_for(registry).is_none_or(|c| c.identity_token) {
                 return Err(fail(
                     AuthFailure::NoCredentials,
                     "the registry wants credentials and none were given".into(),
@@ -241,6 +244,29 @@ impl Auth {
                 }
             }
         }
+        // Credentials never travel over plain HTTP to a token service of an HTTPS registry.
+        let safe_channel = realm_origin.is_https() || !registry.is_https();
+        let credentials = if safe_channel { self.credentials_for(registry) } else { None };
+        if let Some(c) = credentials.filter(|c| c.identity_token) {
+            // An identity token is an OAuth2 refresh token: exchanged with a POST.
+            let mut form = vec![
+                "grant_type=refresh_token".to_owned(),
+                format!("refresh_token={}", endpoint::encode(&c.password)),
+                format!("client_id={}", endpoint::encode(CLIENT_ID)),
+            ];
+            if let Some(service) = bearer.param("service") {
+                form.push(format!("service={}", endpoint::encode(service)));
+            }
+            if !scopes.is_empty() {
+                form.push(format!("scope={}", endpoint::encode(&scopes.join(" "))));
+            }
+            let body = form.join("&").into_bytes();
+            return http::Request::post(realm)
+                .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(http::header::CONTENT_LENGTH, body.len())
+                .body(Body::Document(body))
+                .map_err(|_| invalid());
+        }
         let mut query = Vec::new();
         if let Some(service) = bearer.param("service") {
             query.push(format!("service={}", endpoint::encode(service)));
@@ -255,9 +281,7 @@ impl Auth {
             format!("{realm}{separator}{}", query.join("&"))
         };
         let mut builder = http::Request::get(target);
-        // Credentials never travel over plain HTTP to a token service of an HTTPS registry.
-        let safe_channel = realm_origin.is_https() || !registry.is_https();
-        if safe_channel && let Some(credentials) = self.credentials_for(registry) {
+        if let Some(credentials) = credentials {
             builder = builder.header(AUTHORIZATION, credentials.basic_header());
         }
         builder.body(Body::Empty).map_err(|_| invalid())
@@ -428,6 +452,30 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(fetch.request.headers().contains_key(AUTHORIZATION));
+    }
+
+    #[test]
+    fn identity_tokens_are_refresh_grants() {
+        let reg = origin("https://reg.example/");
+        let mut auth = Auth::with_credentials(Some(Credentials::identity_token("<token>", "r&t")));
+        let challenge = Challenge::parse_all(
+            r#"Bearer realm="https://auth.example/token",service="reg",scope="repository:a:pull""#,
+        );
+        let fetch = auth.challenge(&reg, "repository:b:push", &challenge, None).unwrap().unwrap();
+        assert_eq!(fetch.request.method(), http::Method::POST);
+        assert_eq!(fetch.request.uri(), "https://auth.example/token");
+        assert!(!fetch.request.headers().contains_key(AUTHORIZATION), "never sent as a password");
+        let Body::Document(form) = fetch.request.body() else { panic!() };
+        assert_eq!(
+            String::from_utf8_lossy(form),
+            "grant_type=refresh_token&refresh_token=r%26t&client_id=oci-distribution&service=reg&scope=repository%3Ab%3Apush%20repository%3Aa%3Apull"
+        );
+        // Nor as Basic credentials.
+        let basic = Challenge::parse_all("Basic realm=x");
+        assert_eq!(
+            auth.challenge(&reg, "", &basic, None).unwrap_err().auth_failure(),
+            Some(AuthFailure::NoCredentials)
+        );
     }
 
     #[test]

@@ -42,6 +42,14 @@ pub struct Args {
     /// Credentials for the destination registry, `USER:PASSWORD`.
     #[arg(long, value_name = "USER:PASSWORD")]
     pub dest_creds: Option<String>,
+    /// A directory of extra CAs (`*.crt`) and a client certificate (`*.cert` with its
+    /// `*.key`) for the source registry (default: `/etc/containers/certs.d/HOST[:PORT]`
+    /// and `/etc/docker/certs.d/HOST[:PORT]`).
+    #[arg(long, value_name = "DIR")]
+    pub src_cert_dir: Option<PathBuf>,
+    /// The same for the destination registry.
+    #[arg(long, value_name = "DIR")]
+    pub dest_cert_dir: Option<PathBuf>,
     /// An auth file to take registry credentials from (default: `$REGISTRY_AUTH_FILE`,
     /// `$XDG_RUNTIME_DIR/containers/auth.json`, `$DOCKER_CONFIG/config.json` or
     /// `~/.docker/config.json`, the first that exists; credential helpers respected).
@@ -147,12 +155,20 @@ fn remote(
     args: &Args,
     name: &str,
     creds: Option<&str>,
+    cert_dir: Option<&PathBuf>,
 ) -> Result<(Repository, Reference), Failure> {
     let reference: Reference =
         name.parse().map_err(|e| format!("{name:?} is not an image reference: {e}"))?;
     let mut options = ClientOptions::default()
         .plain_http(args.plain_http)
         .credentials(credentials(creds, args.authfile.as_ref(), reference.registry())?);
+    if !args.plain_http {
+        let host = reference.api_host();
+        options = options.trust(oci_distribution::tls::Trust::for_registry(
+            host,
+            cert_dir.map(PathBuf::as_path),
+        )?);
+    }
     if let Some(mib) = args.chunk_mib {
         options = options.chunk_size(mib.max(1) << 20);
     }
@@ -179,7 +195,8 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let progress = Progress::new(args.quiet);
     let (descriptor, stats) = match &args.source {
         Transport::Docker { reference } => {
-            let (repository, reference) = remote(args, reference, args.src_creds.as_deref())?;
+            let (repository, reference) =
+                remote(args, reference, args.src_creds.as_deref(), args.src_cert_dir.as_ref())?;
             let source = Watched { inner: &repository, progress: &progress };
             let tag = reference.tag_or_digest().to_owned();
             let same_registry = match &args.destination {
@@ -257,7 +274,8 @@ fn copy_to<S: Source + Sync>(
             Ok(result)
         }
         Transport::Docker { reference: name } => {
-            let (mut target, to) = remote(args, name, args.dest_creds.as_deref())?;
+            let (mut target, to) =
+                remote(args, name, args.dest_creds.as_deref(), args.dest_cert_dir.as_ref())?;
             if let Some(from) = mount_from.filter(|f| f != to.repository()) {
                 target = target.mount_from(&from);
             }

@@ -35,12 +35,24 @@ fn tool(name: &str, package: &str) -> Command {
 }
 
 fn start(htpasswd: Option<&str>) -> Registry {
+    start_tls(htpasswd, None)
+}
+
+/// A registry, over TLS with this certificate and key when given.
+fn start_tls(htpasswd: Option<&str>, tls: Option<(&Path, &Path)>) -> Registry {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let dir = tempfile::tempdir().unwrap();
     let mut config = format!(
         "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
         dir.path().join("data").display()
     );
+    if let Some((certificate, key)) = tls {
+        config.push_str(&format!(
+            "  tls:\n    certificate: {}\n    key: {}\n",
+            certificate.display(),
+            key.display()
+        ));
+    }
     if let Some(line) = htpasswd {
         let file = dir.path().join("htpasswd");
         std::fs::write(&file, line).unwrap();
@@ -306,6 +318,94 @@ fn credentials_from_docker_config_helpers() {
     let o = run(&["copy", "--plain-http", &format!("docker://{host}/helped/app:v1"), &other]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("credentials"), "{o:?}");
+}
+
+#[test]
+fn a_registry_behind_a_private_ca_with_cert_dirs() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let openssl = |args: &[&str]| {
+        ok(tool("openssl", "openssl").current_dir(dir).args(args).output().unwrap())
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "server.crt",
+    ]);
+    let registry = start_tls(None, Some((&dir.join("server.crt"), &dir.join("server.key"))));
+    let host = format!("127.0.0.1:{}", registry.port);
+    let certs = dir.join("certs");
+    std::fs::create_dir(&certs).unwrap();
+    std::fs::copy(dir.join("ca.crt"), certs.join("ca.crt")).unwrap();
+    let certs_s = certs.to_str().unwrap();
+    let src = dir.join("src");
+    source(&src);
+    let src_s = format!("oci:{}:v1", src.display());
+    let remote = format!("docker://{host}/tls/app:v1");
+
+    // Without the CA: refused, with the host named; never a fallback to plain HTTP.
+    let o = oci(&["copy", &src_s, &remote]);
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains(&host) && stderr.to_ascii_lowercase().contains("certificate"),
+        "{stderr}"
+    );
+    // With it, both ways; skopeo sees the same image with the same CA.
+    ok(oci(&["copy", "--dest-cert-dir", certs_s, &src_s, &remote]));
+    let pulled = dir.join("pulled");
+    ok(oci(&["copy", "--src-cert-dir", certs_s, &remote, &format!("oci:{}:v1", pulled.display())]));
+    assert_eq!(digest_of(&pulled, "v1"), digest_of(&src, "v1"));
+    let sk = dir.join("skopeo");
+    skopeo(&[
+        "copy",
+        "-q",
+        "--src-cert-dir",
+        certs_s,
+        &remote,
+        &format!("oci:{}:v1", sk.display()),
+    ]);
+    assert_eq!(digest_of(&sk, "v1"), digest_of(&src, "v1"));
 }
 
 /// The corpus of real images (`scripts/make-corpus.sh`): `OCI_CORPUS` when set (`.ci/run`

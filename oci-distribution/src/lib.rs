@@ -109,6 +109,9 @@ mod error;
 mod options;
 pub mod proto;
 mod reference;
+#[cfg(any(feature = "client", feature = "async-client"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "client", feature = "async-client"))))]
+pub mod tls;
 
 pub use error::{ErrorCode, ErrorResponse, RegistryError};
 #[cfg(any(feature = "client", feature = "async-client"))]

@@ -33,6 +33,9 @@ pub struct ClientOptions {
     pub read_timeout: Duration,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// Extra CAs and a client certificate, beside the system's roots. Default: none
+    /// (see [`crate::tls::Trust::for_registry`] for the `certs.d` directories).
+    pub trust: crate::tls::Trust,
 }
 
 impl Default for ClientOptions {
@@ -48,6 +51,7 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(300),
             user_agent: concat!("oci-distribution/", env!("CARGO_PKG_VERSION")).to_owned(),
+            trust: crate::tls::Trust::default(),
         }
     }
 }
@@ -93,6 +97,11 @@ impl ClientOptions {
     pub fn timeouts(mut self, connect: Duration, read: Duration) -> Self {
         self.connect_timeout = connect;
         self.read_timeout = read;
+        self
+    }
+    /// Sets [`ClientOptions::trust`].
+    pub fn trust(mut self, trust: crate::tls::Trust) -> Self {
+        self.trust = trust;
         self
     }
     /// Sets [`ClientOptions::user_agent`].

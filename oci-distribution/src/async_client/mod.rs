@@ -132,17 +132,34 @@ impl Client {
     /// # Errors
     /// [`Error::Transport`] if the TLS stack cannot be set up.
     pub fn new(options: ClientOptions) -> Result<Self, Error> {
-        let http = reqwest::Client::builder()
+        let fail = |e: Box<dyn std::error::Error + Send + Sync>| Error::Transport {
+            method: http::Method::GET,
+            url: String::new(),
+            source: e,
+        };
+        let mut builder = reqwest::Client::builder().tls_built_in_root_certs(false);
+        for root in options.trust.roots() {
+            // A system root that does not parse is skipped, as rustls itself would.
+            if let Ok(certificate) = reqwest::Certificate::from_der(root.as_ref()) {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        if let Some((chain, key)) = &options.trust.client {
+            let mut pem = Vec::new();
+            for certificate in chain {
+                pem.extend_from_slice(&crate::tls::pem_block("CERTIFICATE", certificate.as_ref()));
+            }
+            pem.extend_from_slice(&crate::tls::key_pem(key));
+            let identity = reqwest::Identity::from_pem(&pem).map_err(|e| fail(Box::new(e)))?;
+            builder = builder.identity(identity);
+        }
+        let http = builder
             .user_agent(options.user_agent.clone())
             .connect_timeout(options.connect_timeout)
             .read_timeout(options.read_timeout)
             .pool_max_idle_per_host(16)
             .build()
-            .map_err(|e| Error::Transport {
-                method: http::Method::GET,
-                url: String::new(),
-                source: Box::new(e),
-            })?;
+            .map_err(|e| fail(Box::new(e)))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,

@@ -114,7 +114,22 @@ impl Payload<'_> {
 impl Client {
     /// A client with these settings.
     pub fn new(options: ClientOptions) -> Self {
+        let certificate = |der: &rustls_pki_types::CertificateDer<'_>| {
+            ureq::tls::Certificate::from_der(der.as_ref()).to_owned()
+        };
+        let roots: Vec<_> = options.trust.roots().iter().map(certificate).collect();
+        // A key that does not convert was refused when the trust was loaded.
+        let client_cert = options.trust.client.as_ref().and_then(|(chain, key)| {
+            let key = ureq::tls::PrivateKey::from_pem(&crate::tls::key_pem(key)).ok()?;
+            let chain: Vec<_> = chain.iter().map(certificate).collect();
+            Some(ureq::tls::ClientCert::new_with_certs(&chain, key))
+        });
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
+            .client_cert(client_cert)
+            .build();
         let config = ureq::Agent::config_builder()
+            .tls_config(tls)
             .http_status_as_error(false)
             .user_agent(options.user_agent.as_str())
             .timeout_connect(Some(options.connect_timeout))

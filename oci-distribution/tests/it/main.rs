@@ -13,4 +13,6 @@ mod properties;
 mod proxy;
 mod registry;
 mod support;
+#[cfg(feature = "client")]
+mod tls;
 mod transcripts;

@@ -2,7 +2,7 @@
 //! with its storage in a temporary directory, stopped when the test ends.
 
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -39,12 +39,25 @@ impl Registry {
     /// A registry with deletes enabled; with `basic`, it wants those credentials
     /// (htpasswd Basic authentication).
     pub(crate) fn start(basic: Option<(&str, &str)>) -> Self {
+        Self::start_with(basic, None)
+    }
+
+    /// As [`Registry::start`], over TLS with this certificate and key (PEM files) when
+    /// given.
+    pub(crate) fn start_with(basic: Option<(&str, &str)>, tls: Option<(&Path, &Path)>) -> Self {
         let port = free_port();
         let dir = tempfile::tempdir().unwrap();
         let mut config = format!(
             "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: a-fixed-secret-so-uploads-survive-a-restart\n",
             dir.path().join("data").display()
         );
+        if let Some((certificate, key)) = tls {
+            config.push_str(&format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                certificate.display(),
+                key.display()
+            ));
+        }
         if let Some((user, password)) = basic {
             let file = dir.path().join("htpasswd");
             std::fs::write(&file, htpasswd(user, password)).unwrap();

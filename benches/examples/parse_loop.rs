@@ -1,6 +1,6 @@
 //! Profiling aid: parses one fixture in a loop, ours or oci-spec's (`ours`, `theirs`:
 //! the image config; `rt-ours`, `rt-parse`, `rt-theirs`: runc's config.json; `rt-ex-ours`,
-//! `rt-ex-theirs`: the config.md example).
+//! `rt-ex-theirs`: the config.md example; `manifest`, `manifest-theirs`).
 #![allow(missing_docs, clippy::expect_used)]
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -8,6 +8,7 @@ fn main() {
     let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let bytes = include_bytes!("../fixtures/config-100-history.json");
     let rt = include_bytes!("../fixtures/runc-spec.json");
+    let manifest = include_bytes!("../fixtures/app-manifest.json");
     let ex = include_bytes!("../../conformance/runtime-spec/examples/config.md-example.json");
     let mut total = 0usize;
     for _ in 0..n {
@@ -26,6 +27,16 @@ fn main() {
                 let s: oci_runtime_spec::Spec =
                     oci_runtime_spec::from_slice(std::hint::black_box(rt)).expect("parses");
                 s.validate().len()
+            }
+            "manifest" => {
+                let m: oci_image::ImageManifest =
+                    oci_image::json::from_slice(std::hint::black_box(manifest)).expect("parses");
+                m.validate().len()
+            }
+            "manifest-theirs" => {
+                let m: oci_spec::image::ImageManifest =
+                    serde_json::from_slice(std::hint::black_box(manifest)).expect("parses");
+                m.layers().len()
             }
             "rt-parse" => {
                 let s: oci_runtime_spec::Spec =

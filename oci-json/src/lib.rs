@@ -67,7 +67,7 @@
 //! | [`Member`], [`impl_member!`] | how a member's value is read (`null` rules, strict maps) |
 //! | [`StrictValue`] | any JSON value, duplicate keys refused at every depth |
 //! | [`Checker`], [`Violation`] | walking a document for `validate()`, JSON paths |
-//! | [`format`] | string formats the specs name (RFC 3339 date-times) |
+//! | [`format`](mod@format) | string formats the specs name (RFC 3339 date-times) |
 
 #![forbid(unsafe_code)]
 

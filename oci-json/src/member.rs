@@ -35,6 +35,9 @@ pub trait Member<'de>: Sized {
 /// How many items of an array are gathered on the stack before the first allocation.
 const INLINE: usize = 8;
 
+/// The largest item gathered so: strings, numbers and small objects.
+const INLINE_BYTES: usize = 200;
+
 /// Reads a `T` as a [`Member`]: the seed [`deserialize_object!`](crate::deserialize_object)
 /// passes to `MapAccess::next_value_seed`.
 #[derive(Debug)]
@@ -126,6 +129,14 @@ impl<'de, T: Member<'de>> Member<'de> for Vec<T> {
                 d.deserialize_seq(self)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                if size_of::<T>() > INLINE_BYTES {
+                    // Spec objects: few to an array, and costly to move twice.
+                    let mut out = Vec::new();
+                    while let Some(item) = seq.next_element_seed(MemberSeed::<T>::new())? {
+                        out.push(item);
+                    }
+                    return Ok(out);
+                }
                 // JSON gives no length up front. The first few items wait on the stack, so
                 // a short array (most of them in OCI documents) gets one allocation of its
                 // exact size rather than a series of growing ones.

@@ -81,6 +81,32 @@ impl Read for StreamReader {
     }
 }
 
+/// A plain HTTP answer's body read from a thread outside the runtime.
+struct ResponseReader {
+    response: reqwest::Response,
+    handle: Handle,
+    chunk: Bytes,
+}
+
+impl Read for ResponseReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        while self.chunk.is_empty() {
+            match self.handle.block_on(self.response.chunk()) {
+                Ok(Some(chunk)) => self.chunk = chunk,
+                Ok(None) => return Ok(0),
+                Err(e) => return Err(io::Error::other(e)),
+            }
+        }
+        let n = buf.len().min(self.chunk.len());
+        buf[..n].copy_from_slice(&self.chunk[..n]);
+        self.chunk.advance(n);
+        Ok(n)
+    }
+}
+
 /// A blocking reader as an [`AsyncRead`], for a future that [`Handle::block_on`] runs on
 /// the reader's own thread (never on the runtime's workers).
 struct SyncRead<'a>(&'a mut dyn Read);
@@ -136,11 +162,24 @@ impl Source for BlockingRepository {
                 })?;
             return Ok(Box::new(verified));
         }
+        // A foreign layer comes from its URLs, never with the registry's credentials.
+        for url in crate::proto::foreign_urls(descriptor) {
+            if let Ok(response) = self.handle.block_on(self.repository.client.get_foreign(url)) {
+                let reader =
+                    ResponseReader { response, handle: self.handle.clone(), chunk: Bytes::new() };
+                let verified = VerifyingReader::new(reader, &descriptor.digest, descriptor.size)
+                    .map_err(|e| content::Error::Verify {
+                        digest: descriptor.digest.clone(),
+                        source: oci_image::VerifyError::Unverifiable(e),
+                    })?;
+                return Ok(Box::new(verified));
+            }
+        }
         self.blob(descriptor, true)
     }
 
     fn fetch_unverified(&self, descriptor: &Descriptor) -> Result<BlobReader<'_>, content::Error> {
-        if descriptor.media_type.is_document() {
+        if descriptor.media_type.is_document() || !descriptor.urls.is_empty() {
             return self.fetch(descriptor);
         }
         // The size is checked here, the digest by the caller.

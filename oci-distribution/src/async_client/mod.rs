@@ -322,6 +322,14 @@ impl Client {
         self.expect(request, response, ok).await
     }
 
+    /// A GET to a URL outside the registry (a foreign layer's), with no credentials.
+    pub(crate) async fn get_foreign(&self, url: &str) -> Result<reqwest::Response, Error> {
+        let request = http::Request::get(url).body(Body::Empty)?;
+        let response =
+            self.inner.http.get(url).send().await.map_err(|e| Error::transport(&request, e))?;
+        self.expect(&request, response, &[StatusCode::OK]).await
+    }
+
     /// `response` if its status is one of `ok`, else its error body as an [`Error`].
     pub(crate) async fn expect(
         &self,

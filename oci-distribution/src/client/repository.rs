@@ -331,10 +331,7 @@ impl Source for Repository {
             return wrap(Box::new(std::io::Cursor::new(bytes)));
         }
         // A foreign layer comes from its URLs, never with the registry's credentials.
-        for url in &descriptor.urls {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                continue;
-            }
+        for url in crate::proto::foreign_urls(descriptor) {
             if let Ok(response) = self.client.get_foreign(url) {
                 return wrap(Box::new(response.into_body().into_reader()));
             }

@@ -147,6 +147,17 @@ impl fmt::Display for Origin {
     }
 }
 
+/// The URLs a non-distributable layer may be fetched from, in order: its descriptor's
+/// `urls` that are `http` or `https`. They are fetched without any registry credentials
+/// (the registry's [`Origin`] is not theirs), before the registry itself is asked.
+pub fn foreign_urls(descriptor: &oci_image::Descriptor) -> impl Iterator<Item = &str> {
+    descriptor
+        .urls
+        .iter()
+        .map(String::as_str)
+        .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
+}
+
 /// A copy of `request` for sending again: method, URI, headers and body description.
 pub(crate) fn clone_request(request: &http::Request<Body>) -> http::Request<Body> {
     let mut copy = http::Request::new(request.body().clone());

@@ -417,7 +417,11 @@ impl BlobUpload {
             State::Monolithic if status == StatusCode::CREATED => {
                 return self.finish(Ok(UploadOutcome::Uploaded));
             }
-            State::Monolithic => State::Cancel(Box::new(Then::Retry(error()))),
+            // Only an answer that says "later" is worth a new session.
+            State::Monolithic if retryable_status(status) => {
+                State::Cancel(Box::new(Then::Retry(error())))
+            }
+            State::Monolithic => State::Cancel(Box::new(Then::Fail(error()))),
             State::Patch if status == StatusCode::ACCEPTED => {
                 self.from = self.chunk_end;
                 if location.is_some() {

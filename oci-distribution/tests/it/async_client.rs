@@ -261,3 +261,171 @@ fn options_are_shared_with_the_blocking_client() {
     assert!(Target::exists(&store, &d).unwrap());
     assert!(Source::fetch(&store, &d).is_ok());
 }
+
+/// A hostile registry sends the upload session and the next catalog page to another origin:
+/// no credentials go there, in either driver, and the operation fails cleanly.
+#[test]
+fn credentials_never_follow_a_location_or_link_to_another_origin() {
+    let registry = Registry::start(Some(("frank", "pw")));
+    let source = Arc::new(MemoryStore::new());
+    let root = multi(&source, 300 << 10);
+    let frank = || Some(Credentials::new("frank", "pw"));
+    // Content and tags put there directly.
+    let direct = oci_distribution::client::Client::new(options().credentials(frank()))
+        .repository(&reference(&registry.host(), "hostile/app:v1"));
+    content::copy(&*source, "multi", &direct, "v1", &CopyOptions::default()).unwrap();
+    content::copy(&*source, "multi", &direct, "v2", &CopyOptions::default()).unwrap();
+    let proxy = Proxy::start(registry.port, None, |s| {
+        if (s.method == "POST" && s.path.ends_with("/blobs/uploads/")) || s.path == "/v2/_catalog" {
+            Fault::Relocate("localhost")
+        } else {
+            Fault::Pass
+        }
+    });
+    let path = reference(&proxy.host(), "hostile/other:v1");
+    let listed = reference(&proxy.host(), "hostile/app:v1");
+    let blocking = oci_distribution::client::Client::new(options().credentials(frank()));
+    assert!(
+        content::copy(
+            &*source,
+            "multi",
+            &blocking.repository(&path),
+            "v1",
+            &CopyOptions::default()
+        )
+        .is_err()
+    );
+    let catalog = blocking.catalog(&blocking.registry(&listed), Some(1));
+    assert!(catalog.is_err(), "{catalog:?}");
+    runtime().block_on(async {
+        let client = Client::new(options().credentials(frank())).unwrap();
+        assert!(
+            copy(
+                source.clone(),
+                "multi",
+                client.repository(&path).blocking(),
+                "v1",
+                CopyOptions::default()
+            )
+            .await
+            .is_err()
+        );
+        assert!(client.catalog(&client.registry(&listed), Some(1)).await.is_err());
+    });
+    let log = proxy.log.lock().unwrap().clone();
+    assert!(
+        log.iter().any(|l| l.contains("[localhost no-auth]")),
+        "the client never went there: {log:#?}"
+    );
+    assert!(!log.iter().any(|l| l.contains("[localhost auth]")), "credentials leaked: {log:#?}");
+    assert!(log.iter().any(|l| l.starts_with("GET /v2/_catalog [localhost no-auth]")), "{log:#?}");
+    assert!(log.iter().any(|l| l.contains("[127.0.0.1 auth]")), "{log:#?}");
+    let _ = root;
+}
+
+/// A registry that sends a head and then nothing: each attempt ends at the read
+/// timeout, and the retries end in bounded time, in either driver.
+#[test]
+fn a_stalled_body_times_out_and_gives_up() {
+    let registry = Registry::start(None);
+    let bytes = noise(6, 200 << 10);
+    let blob = Descriptor::for_bytes(MediaType::ImageLayerGzip, &bytes);
+    oci_distribution::client::Client::new(options())
+        .repository(&reference(&registry.host(), "stall/app"))
+        .push(&blob, &mut &bytes[..])
+        .unwrap();
+    let proxy = Proxy::start(registry.port, None, |s| {
+        if s.method == "GET" && s.path.contains("/blobs/sha256:") {
+            Fault::Stall(3_000)
+        } else {
+            Fault::Pass
+        }
+    });
+    let quick = || {
+        options().timeouts(Duration::from_secs(2), Duration::from_millis(300)).retries(
+            2,
+            Duration::from_millis(10),
+            Duration::from_millis(20),
+        )
+    };
+    let path = reference(&proxy.host(), "stall/app");
+    let started = std::time::Instant::now();
+    let repo = oci_distribution::client::Client::new(quick()).repository(&path);
+    let mut out = Vec::new();
+    let failed = repo
+        .fetch(&blob)
+        .and_then(|mut r| std::io::Read::read_to_end(&mut r, &mut out).map_err(content::Error::Io));
+    assert!(failed.is_err());
+    runtime().block_on(async {
+        let repo = Client::new(quick()).unwrap().repository(&path);
+        let result = match repo.fetch_blob(&blob).await {
+            Ok(mut stream) => {
+                let mut last = None;
+                while let Some(item) = stream.next().await {
+                    last = Some(item.map(drop));
+                }
+                last.unwrap_or(Ok(()))
+            }
+            Err(e) => Err(e),
+        };
+        assert!(result.is_err());
+    });
+    // Three attempts of 0.3 s each per driver, not three of the 3 s stall.
+    assert!(started.elapsed() < Duration::from_secs(6), "{:?}", started.elapsed());
+}
+
+#[test]
+fn foreign_layers_are_fetched_without_registry_credentials() {
+    use std::io::{BufRead, BufReader, Write};
+    let registry = Registry::start(Some(("dave", "pw")));
+    let bytes = noise(98, 40_000);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let served = bytes.clone();
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(&stream);
+        let mut head = Vec::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line.trim().is_empty() {
+                break;
+            }
+            head.push(line.trim().to_owned());
+        }
+        let mut out = &stream;
+        write!(
+            out,
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            served.len()
+        )
+        .unwrap();
+        out.write_all(&served).unwrap();
+        head
+    });
+    let mut layer = Descriptor::for_bytes(MediaType::ImageLayerNonDistributableGzip, &bytes);
+    layer.urls =
+        vec!["ftp://ignored.example/x".into(), format!("http://127.0.0.1:{port}/layer.tar.gz")];
+    let got = runtime().block_on(async {
+        let client =
+            Client::new(options().credentials(Some(Credentials::new("dave", "pw")))).unwrap();
+        let repo = client.repository(&reference(&registry.host(), "foreign/app"));
+        // Authenticated with the registry first, so that the client holds its credentials.
+        assert!(
+            !repo.exists(&Descriptor::for_bytes(MediaType::ImageLayerGzip, b"x")).await.unwrap()
+        );
+        let blocking = repo.blocking();
+        tokio::task::spawn_blocking(move || {
+            let mut got = Vec::new();
+            std::io::Read::read_to_end(&mut blocking.fetch(&layer).unwrap(), &mut got).unwrap();
+            got
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(got, bytes);
+    let head = server.join().unwrap();
+    assert!(head[0].starts_with("GET /layer.tar.gz"), "{head:?}");
+    assert!(!head.iter().any(|h| h.to_ascii_lowercase().starts_with("authorization")), "{head:?}");
+}

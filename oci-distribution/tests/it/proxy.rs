@@ -26,6 +26,12 @@ pub(crate) enum Fault {
     Corrupt,
     /// Forward; send the body in pieces of this many bytes, 20 ms apart (a slow link).
     Slow(usize),
+    /// Forward; send the head, then nothing for this many milliseconds, then the body.
+    Stall(u64),
+    /// Forward; rewrite a `Location` or `Link` on 127.0.0.1 to this host (another origin
+    /// for the client, the same proxy in fact): a hostile registry that sends the client
+    /// elsewhere.
+    Relocate(&'static str),
 }
 
 /// One request as the rule sees it.
@@ -227,7 +233,10 @@ fn serve(
     }
     let number = count.fetch_add(1, Ordering::SeqCst);
     let fault = rule(&Seen { method: &request.method, path: &path, number });
-    log.lock().unwrap().push(format!("{} {} -> {fault:?}", request.method, path));
+    let host =
+        request.header("host").unwrap_or_default().split(':').next().unwrap_or_default().to_owned();
+    let auth = if request.header("authorization").is_some() { "auth" } else { "no-auth" };
+    log.lock().unwrap().push(format!("{} {} [{host} {auth}] -> {fault:?}", request.method, path));
     match fault {
         Fault::Status(status) => {
             answer(
@@ -276,6 +285,21 @@ fn serve(
             out.push_str(&line.replacen("HTTP/1.0", "HTTP/1.1", 1));
         } else if line.to_ascii_lowercase().starts_with("connection:") {
             continue;
+        } else if let Fault::Relocate(to) = fault
+            && (line.to_ascii_lowercase().starts_with("location:")
+                || line.to_ascii_lowercase().starts_with("link:"))
+        {
+            let (name, value) = line.split_once(':').unwrap_or((line, ""));
+            let value = value.trim();
+            // Relative targets are made absolute on the other host.
+            let value = if value.starts_with('/') {
+                format!("http://{to}:{own_port}{value}")
+            } else if let Some(rest) = value.strip_prefix('<').filter(|v| v.starts_with('/')) {
+                format!("<http://{to}:{own_port}{rest}")
+            } else {
+                value.replace("127.0.0.1", to)
+            };
+            out.push_str(&format!("{name}: {value}"));
         } else {
             out.push_str(line);
         }
@@ -289,6 +313,11 @@ fn serve(
     stream.write_all(out.as_bytes())?;
     match fault {
         Fault::Truncate(n) => stream.write_all(&body[..n.min(body.len())])?,
+        Fault::Stall(ms) => {
+            stream.flush()?;
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            stream.write_all(body)?;
+        }
         Fault::Slow(piece) => {
             for part in body.chunks(piece.max(1)) {
                 stream.write_all(part)?;

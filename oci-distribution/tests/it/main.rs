@@ -15,4 +15,6 @@ mod registry;
 mod support;
 #[cfg(feature = "client")]
 mod tls;
+#[cfg(feature = "client")]
+mod token;
 mod transcripts;

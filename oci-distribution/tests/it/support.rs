@@ -42,9 +42,19 @@ impl Registry {
         Self::start_with(basic, None)
     }
 
+    /// A registry over TLS with this certificate and key when given, with `auth` (a YAML
+    /// `auth:` section) as its authentication.
+    pub(crate) fn start_custom(tls: Option<(&Path, &Path)>, auth: &str) -> Self {
+        Self::start_inner(None, tls, auth)
+    }
+
     /// As [`Registry::start`], over TLS with this certificate and key (PEM files) when
     /// given.
     pub(crate) fn start_with(basic: Option<(&str, &str)>, tls: Option<(&Path, &Path)>) -> Self {
+        Self::start_inner(basic, tls, "")
+    }
+
+    fn start_inner(basic: Option<(&str, &str)>, tls: Option<(&Path, &Path)>, auth: &str) -> Self {
         let port = free_port();
         let dir = tempfile::tempdir().unwrap();
         let mut config = format!(
@@ -66,6 +76,7 @@ impl Registry {
                 file.display()
             ));
         }
+        config.push_str(auth);
         let path = dir.path().join("config.yml");
         std::fs::write(&path, config).unwrap();
         let mut registry = Self { child: None, port, config: path, _dir: dir };

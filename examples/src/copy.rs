@@ -58,7 +58,8 @@ pub struct Args {
     /// Blobs transferred at once (default: 4, or the number of CPUs if more).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
-    /// Upload blobs larger than this in chunks of this many MiB (default 8).
+    /// Upload blobs larger than this in chunks of this many MiB (default: blobs over
+    /// 8 MiB in chunks of 4 MiB).
     #[arg(long, value_name = "MIB")]
     pub chunk_mib: Option<u64>,
     /// No progress bars (they are drawn only on a terminal anyway).

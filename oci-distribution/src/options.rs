@@ -14,9 +14,12 @@ pub struct ClientOptions {
     pub plain_http: bool,
     /// Credentials for `Basic` challenges and token requests. Default: none (anonymous).
     pub credentials: Option<Credentials>,
-    /// Blobs up to this size are uploaded in one request, larger ones in chunks of this
-    /// size (some registries reject chunks over 4 MiB). Default: 8 MiB.
+    /// Blobs larger than [`ClientOptions::monolithic_limit`] are uploaded in chunks of this
+    /// size (GHCR refuses chunks over 4 MiB; a registry's `OCI-Chunk-Min-Length` raises
+    /// it, a 413 or 416 lowers it). Default: 4 MiB.
     pub chunk_size: u64,
+    /// Blobs up to this size are uploaded in one request. Default: 8 MiB.
+    pub monolithic_limit: u64,
     /// Retries, back-off and the time budget of each request. Default:
     /// [`RetryPolicy::default`].
     pub retry: RetryPolicy,
@@ -43,7 +46,8 @@ impl Default for ClientOptions {
         Self {
             plain_http: false,
             credentials: None,
-            chunk_size: 8 << 20,
+            chunk_size: 4 << 20,
+            monolithic_limit: 8 << 20,
             retry: RetryPolicy::default(),
             max_manifest_size: endpoint::MAX_MANIFEST_SIZE,
             max_small_body: endpoint::MAX_SMALL_BODY,
@@ -78,9 +82,17 @@ impl ClientOptions {
         self.list_limits = limits;
         self
     }
-    /// Sets [`ClientOptions::chunk_size`] (at least 1 byte).
+    /// Sets [`ClientOptions::chunk_size`] (at least 1 byte), and
+    /// [`ClientOptions::monolithic_limit`] to the same: blobs up to `bytes` in one
+    /// request, larger ones in chunks of `bytes`.
     pub fn chunk_size(mut self, bytes: u64) -> Self {
         self.chunk_size = bytes.max(1);
+        self.monolithic_limit = self.chunk_size;
+        self
+    }
+    /// Sets [`ClientOptions::monolithic_limit`].
+    pub fn monolithic_limit(mut self, bytes: u64) -> Self {
+        self.monolithic_limit = bytes;
         self
     }
     /// Sets the retry count and back-off of [`ClientOptions::retry`].

@@ -561,7 +561,8 @@ impl Repository {
             self.mount_from.as_deref(),
             options.retry,
             Instant::now(),
-        )?;
+        )?
+        .monolithic_up_to(options.monolithic_limit);
         transfer::upload(&self.client, &self.registry, &self.push_scope, machine, content).await
     }
 

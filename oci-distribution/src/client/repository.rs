@@ -411,7 +411,8 @@ impl Target for Repository {
             options.retry,
             std::time::Instant::now(),
         )
-        .map_err(backend)?;
+        .map_err(backend)?
+        .monolithic_up_to(options.monolithic_limit);
         upload(&self.client, &self.registry, &self.push_scope, machine, content).map(drop).map_err(
             |e| match e {
                 ClientError::Io(io) => content::Error::from_read(&descriptor.digest, io),

@@ -88,6 +88,13 @@ pub struct BlobUpload {
     repository: String,
     descriptor: Descriptor,
     chunk_size: u64,
+    /// Blobs up to this size go up in one `PUT`.
+    monolithic_limit: u64,
+    /// The largest `PATCH` body: the chunk size, less after a registry refused a chunk as
+    /// too large (413, 416).
+    send_limit: u64,
+    /// The end of the `PATCH` in flight.
+    sent_end: u64,
     location: Option<String>,
     hasher: Option<Hasher>,
     /// Bytes supplied so far (hashed, counted).
@@ -96,6 +103,8 @@ pub struct BlobUpload {
     /// ahead, for the next chunk.
     read_start: u64,
     chunk_end: u64,
+    /// The registry's `OCI-Chunk-Min-Length`.
+    min_chunk: u64,
     /// A read ahead asked for (its length), while a chunk is in flight.
     ahead_asked: Option<u64>,
     /// A verification failure found in bytes read ahead, acted on once the chunk in
@@ -136,6 +145,9 @@ impl BlobUpload {
             repository: repository.to_owned(),
             descriptor: descriptor.clone(),
             chunk_size: chunk_size.max(1),
+            monolithic_limit: chunk_size.max(1),
+            send_limit: chunk_size.max(1),
+            sent_end: 0,
             location: None,
             hasher: Some(hasher),
             read: 0,
@@ -143,6 +155,7 @@ impl BlobUpload {
             chunk_end: 0,
             ahead_asked: None,
             ahead_failure: None,
+            min_chunk: 0,
             from: 0,
             backoff: Backoff::new(policy, now, descriptor.size ^ 0x5bd1_e995),
             state,
@@ -150,8 +163,28 @@ impl BlobUpload {
         })
     }
 
+    /// Blobs up to `limit` bytes go up in one `PUT` (by default, those up to the chunk
+    /// size).
+    pub fn monolithic_up_to(mut self, limit: u64) -> Self {
+        self.monolithic_limit = limit;
+        self
+    }
+
     fn monolithic(&self) -> bool {
-        self.descriptor.size <= self.chunk_size
+        self.descriptor.size <= self.monolithic_limit
+    }
+
+    /// Takes a new session's `OCI-Chunk-Min-Length`: no chunk smaller than that.
+    fn session_opened(&mut self, parts: &http::response::Parts) {
+        let min = parts
+            .headers
+            .get("OCI-Chunk-Min-Length")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        self.min_chunk = min;
+        self.chunk_size = self.chunk_size.max(min);
+        self.send_limit = self.send_limit.max(min);
     }
 
     fn location(&self) -> &str {
@@ -201,14 +234,18 @@ impl BlobUpload {
                     Some((0, self.descriptor.size)),
                 )
                 .map(|r| (State::Monolithic, r, Replay::Unprocessed)),
-                State::Patch => endpoint::upload_chunk(
-                    &self.registry,
-                    self.location(),
-                    &self.descriptor.digest,
-                    self.from,
-                    self.chunk_end - self.from,
-                )
-                .map(|r| (State::Patch, r, Replay::Never)),
+                State::Patch => {
+                    let len = (self.chunk_end - self.from).min(self.send_limit);
+                    self.sent_end = self.from + len;
+                    endpoint::upload_chunk(
+                        &self.registry,
+                        self.location(),
+                        &self.descriptor.digest,
+                        self.from,
+                        len,
+                    )
+                    .map(|r| (State::Patch, r, Replay::Never))
+                }
                 State::Status => endpoint::upload_status(&self.registry, self.location(), false)
                     .map(|r| (State::Status, r, Replay::Idempotent)),
                 State::Finish => endpoint::finish_upload(
@@ -400,6 +437,7 @@ impl BlobUpload {
                 // The registry opened a session instead of mounting: use it.
                 StatusCode::ACCEPTED if location.is_some() => {
                     self.location = location;
+                    self.session_opened(parts);
                     State::Next
                 }
                 _ => State::Start,
@@ -407,6 +445,7 @@ impl BlobUpload {
             State::Start => match (status, location) {
                 (StatusCode::ACCEPTED, Some(location)) => {
                     self.location = Some(location);
+                    self.session_opened(parts);
                     State::Next
                 }
                 (StatusCode::ACCEPTED, None) => State::Cancel(Box::new(Then::Fail(
@@ -423,12 +462,20 @@ impl BlobUpload {
             }
             State::Monolithic => State::Cancel(Box::new(Then::Fail(error()))),
             State::Patch if status == StatusCode::ACCEPTED => {
-                self.from = self.chunk_end;
+                self.from = self.sent_end;
                 if location.is_some() {
                     self.location = location;
                 }
                 self.backoff.reset(now);
                 State::Next
+            }
+            // A chunk too large for the registry (413; GHCR answers 416 over 4 MiB):
+            // smaller ones, from wherever the registry is.
+            State::Patch
+                if matches!(status.as_u16(), 413 | 416) && self.send_limit > self.patch_floor() =>
+            {
+                self.send_limit = (self.send_limit / 2).max(self.patch_floor());
+                State::Status
             }
             State::Patch
                 if retryable_status(status) || status == StatusCode::RANGE_NOT_SATISFIABLE =>
@@ -484,6 +531,11 @@ impl BlobUpload {
             State::Start | State::Status => State::Cancel(Box::new(Then::Fail(error))),
             other => other,
         };
+    }
+
+    /// The smallest `PATCH` tried after refusals of larger ones.
+    fn patch_floor(&self) -> u64 {
+        self.min_chunk.max((64 << 10).min(self.chunk_size / 8)).max(1)
     }
 
     fn chunk_failed(&mut self, error: Error, now: Instant) -> State {
@@ -852,6 +904,58 @@ mod tests {
             .map(|l| l.rsplit(' ').next().unwrap())
             .collect();
         assert_eq!(sent, ["[0+6]", "[2+4]", "[6+6]", "[12+4]"], "{log:?}");
+    }
+
+    #[test]
+    fn chunks_too_large_for_the_registry_are_made_smaller_and_min_length_is_honoured() {
+        let content: Vec<u8> = (0..40u8).collect();
+        // The registry wants chunks of at least 8 bytes and refuses any over 10.
+        let (log, outcome) = run(&mut machine(&content, 4, None), &content, |r| {
+            Ok(match r.method().as_str() {
+                "POST" => answer(
+                    202,
+                    &[("Location", "/v2/a/blobs/uploads/u1"), ("OCI-Chunk-Min-Length", "8")],
+                ),
+                "PATCH" => answer(202, &[]),
+                _ => answer(201, &[]),
+            })
+        });
+        assert_eq!(outcome.unwrap(), UploadOutcome::Uploaded);
+        let reads: Vec<&String> = log.iter().filter(|l| l.starts_with("READ")).collect();
+        assert_eq!(reads, ["READ 8", "READ 8", "READ 8", "READ 8", "READ 9"], "{log:?}");
+
+        let big: Vec<u8> = (0..200u32).map(|i| i as u8).collect();
+        let mut held = 0u64;
+        let (log, outcome) = run(&mut machine(&big, 100, None).monolithic_up_to(50), &big, |r| {
+            Ok(match r.method().as_str() {
+                "POST" => answer(202, &[("Location", "/v2/a/blobs/uploads/u1")]),
+                "PATCH" => {
+                    let Body::Blob { offset, len, .. } = r.body() else { panic!() };
+                    if *len > 30 {
+                        return Ok(answer(416, &[]));
+                    }
+                    held = offset + len;
+                    answer(202, &[])
+                }
+                "GET" => {
+                    let range = format!("0-{}", held.saturating_sub(1));
+                    answer(204, &[("Range", &range)])
+                }
+                _ => answer(201, &[]),
+            })
+        });
+        assert_eq!(outcome.unwrap(), UploadOutcome::Uploaded);
+        let sizes: Vec<&str> = log
+            .iter()
+            .filter(|l| l.starts_with("PATCH"))
+            .map(|l| l.rsplit(' ').next().unwrap())
+            .collect();
+        assert_eq!(sizes[..4], ["[0+100]", "[0+50]", "[0+25]", "[25+25]"], "{log:?}");
+        assert!(
+            log.iter().all(|l| !l.starts_with("PATCH")
+                || !l.ends_with("+100]")
+                || l.ends_with("[0+100]"))
+        );
     }
 
     #[allow(non_snake_case)]

@@ -31,8 +31,19 @@ pub(crate) fn push_pull(
     source: &Arc<MemoryStore>,
     root: &Descriptor,
 ) -> Arc<MemoryStore> {
+    push_pull_with(options(), host, path, source, root)
+}
+
+/// [`push_pull`] with these client options.
+pub(crate) fn push_pull_with(
+    options: ClientOptions,
+    host: &str,
+    path: &str,
+    source: &Arc<MemoryStore>,
+    root: &Descriptor,
+) -> Arc<MemoryStore> {
     runtime().block_on(async {
-        let client = Client::new(options()).unwrap();
+        let client = Client::new(options).unwrap();
         let remote = client.repository(&reference(host, &format!("{path}:v1")));
         let pushed = copy(source.clone(), "multi", remote.blocking(), "v1", CopyOptions::default())
             .await

@@ -291,12 +291,21 @@ fn bearer_tokens() {
 fn survives(
     rule: impl Fn(&crate::proxy::Seen<'_>) -> Fault + Send + Sync + 'static,
 ) -> Vec<String> {
+    survives_with(options(), 1 << 20, rule)
+}
+
+/// [`survives`] with these client options and layers of `big` bytes.
+fn survives_with(
+    options: ClientOptions,
+    big: usize,
+    rule: impl Fn(&crate::proxy::Seen<'_>) -> Fault + Send + Sync + 'static,
+) -> Vec<String> {
     let registry = Registry::start(None);
     let proxy = Proxy::start(registry.port, None, rule);
-    let client = Client::new(options());
+    let client = Client::new(options.clone());
     let repo = client.repository(&reference(&proxy.host(), "faults/app:v1"));
     let source = std::sync::Arc::new(MemoryStore::new());
-    let root = multi(&source, 1 << 20);
+    let root = multi(&source, big);
     assert_eq!(copy(&*source, "multi", &repo, "v1", &CopyOptions::default()).unwrap(), root);
     let back = MemoryStore::new();
     copy(&repo, "v1", &back, "v1", &CopyOptions::default()).unwrap();
@@ -306,7 +315,13 @@ fn survives(
     #[cfg(feature = "async-client")]
     {
         let back = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            crate::async_client::push_pull(&proxy.host(), "faults/async", &source, &root)
+            crate::async_client::push_pull_with(
+                options,
+                &proxy.host(),
+                "faults/async",
+                &source,
+                &root,
+            )
         }))
         .unwrap_or_else(|e| {
             eprintln!("{:#?}", proxy.log.lock().unwrap());
@@ -362,6 +377,19 @@ fn resumes_chunked_uploads() {
     });
     assert!(faults.iter().any(|f| f.starts_with("PATCH")), "{faults:?}");
     assert!(faults.iter().any(|f| f.starts_with("PUT")), "{faults:?}");
+}
+
+#[test]
+fn chunks_over_4_mib_refused_with_416_are_sent_smaller() {
+    // GHCR's answer to a chunk over 4 MiB, from a proxy in front of the registry.
+    let faults = survives_with(
+        ClientOptions::default().plain_http(true).chunk_size(8 << 20).monolithic_limit(1 << 20),
+        6 << 20,
+        |s| {
+            if s.method == "PATCH" && s.length > 4 << 20 { Fault::Status(416) } else { Fault::Pass }
+        },
+    );
+    assert!(faults.iter().any(|f| f.starts_with("PATCH") && f.contains("416")), "{faults:?}");
 }
 
 #[test]

@@ -41,6 +41,8 @@ pub(crate) struct Seen<'a> {
     pub(crate) path: &'a str,
     /// How many requests the proxy saw before this one.
     pub(crate) number: usize,
+    /// The length of the request's body.
+    pub(crate) length: usize,
 }
 
 type Rule = dyn Fn(&Seen<'_>) -> Fault + Send + Sync;
@@ -232,7 +234,8 @@ fn serve(
         }
     }
     let number = count.fetch_add(1, Ordering::SeqCst);
-    let fault = rule(&Seen { method: &request.method, path: &path, number });
+    let fault =
+        rule(&Seen { method: &request.method, path: &path, number, length: request.body.len() });
     let host =
         request.header("host").unwrap_or_default().split(':').next().unwrap_or_default().to_owned();
     let auth = if request.header("authorization").is_some() { "auth" } else { "no-auth" };

@@ -308,6 +308,46 @@ impl Client {
         }
     }
 
+    /// Sends `request` once with a streamed `body`, with the authorization the exchange
+    /// gives it; a registry that asks to authenticate again cannot be answered, since the
+    /// stream cannot be sent twice.
+    pub(crate) async fn send_stream(
+        &self,
+        registry: &Registry,
+        scope: &str,
+        request: &http::Request<Body>,
+        body: reqwest::Body,
+    ) -> Result<reqwest::Response, Error> {
+        let mut exchange = Exchange::new(
+            registry,
+            scope,
+            crate::proto::clone_request(request),
+            Replay::Never,
+            self.inner.options.retry,
+            Instant::now(),
+        );
+        let ExchangeStep::Send(outgoing) = exchange.poll(&mut self.auth(), Instant::now()) else {
+            return Err(Error::transport(request, "no request to send"));
+        };
+        let response = self
+            .inner
+            .http
+            .request(outgoing.request.method().clone(), outgoing.request.uri().to_string())
+            .headers(outgoing.request.headers().clone())
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| Error::transport(request, e))?;
+        let parts = parts_of(&response);
+        match exchange.handle_response(&mut self.auth(), &parts, None, Instant::now())? {
+            Disposition::Deliver => Ok(response),
+            _ => Err(Error::transport(
+                request,
+                "the registry refused a streamed upload's authorization",
+            )),
+        }
+    }
+
     /// [`Client::exchange`] of a repeatable request without a body, its answer checked
     /// against `ok`.
     pub(crate) async fn send(

@@ -256,8 +256,108 @@ pub(crate) async fn upload<R: AsyncRead + Unpin>(
                     Err(e) => machine.abort(e),
                 }
             }
+            UploadStep::Stream(request) => {
+                let from = match request.body() {
+                    crate::endpoint::Body::Blob { offset, .. } => *offset,
+                    _ => read,
+                };
+                let mut held = Vec::new();
+                for part in std::iter::once(&current).chain(ahead.as_ref()) {
+                    let end = part.start + part.data.len() as u64;
+                    if from < end {
+                        let skip =
+                            usize::try_from(from.saturating_sub(part.start)).unwrap_or(usize::MAX);
+                        held.push(part.data.slice(skip.min(part.data.len())..));
+                    }
+                }
+                let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(2);
+                let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+                    rx.recv().await.map(|item| (item, rx))
+                });
+                let send = client.send_stream(
+                    registry,
+                    scope,
+                    &request,
+                    reqwest::Body::wrap_stream(stream),
+                );
+                let produce = stream_body(held, &mut *content, &mut machine, tx);
+                let (result, ()) = futures_util::future::join(send, produce).await;
+                match result {
+                    Ok(response) => {
+                        let parts = parts_of(&response);
+                        let bytes = if parts.status.is_success() {
+                            let _ = read_small(response, 64 << 10).await;
+                            Vec::new()
+                        } else {
+                            read_small(response, endpoint::MAX_SMALL_BODY).await.unwrap_or_default()
+                        };
+                        machine.handle_response(&request, &parts, &bytes, Instant::now());
+                    }
+                    Err(e) => machine.handle_failure(e, Instant::now()),
+                }
+            }
             UploadStep::Wait(wait) => tokio::time::sleep(wait).await,
             UploadStep::Done(outcome) => return outcome,
+        }
+    }
+}
+
+/// Feeds a streamed body ([`UploadStep::Stream`]): the held bytes, then the rest of the
+/// content as it is read, each piece accepted by the machine before it goes, the last
+/// only once the content is verified and ends. A failure goes down the channel as an
+/// error, which fails the request.
+async fn stream_body<R: AsyncRead + Unpin>(
+    held: Vec<Bytes>,
+    content: &mut R,
+    machine: &mut BlobUpload,
+    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+) {
+    for part in held {
+        if tx.send(Ok(part)).await.is_err() {
+            return;
+        }
+    }
+    loop {
+        let piece = match read_chunk(content, 256 << 10).await {
+            Ok(piece) => piece,
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+                return;
+            }
+        };
+        if piece.is_empty() {
+            if !machine.end_stream() {
+                let _ =
+                    tx.send(Err(std::io::Error::other("the content ended before its size"))).await;
+            }
+            return;
+        }
+        if !machine.supply_stream(&piece) {
+            let _ = tx
+                .send(Err(std::io::Error::other("the content does not match its descriptor")))
+                .await;
+            return;
+        }
+        if machine.stream_complete() {
+            // The last piece: it goes out only if the content ends here.
+            match read_chunk(content, 1).await {
+                Ok(extra) if !extra.is_empty() => {
+                    machine.supply_stream(&extra);
+                    let _ = tx
+                        .send(Err(std::io::Error::other("the content goes on past its size")))
+                        .await;
+                }
+                Ok(_) => {
+                    let _ = tx.send(Ok(piece)).await;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                }
+            }
+            return;
+        }
+        if tx.send(Ok(piece)).await.is_err() {
+            return;
         }
     }
 }

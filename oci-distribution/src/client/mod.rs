@@ -278,6 +278,52 @@ impl Client {
         }
     }
 
+    /// Sends `request` once with a body streamed from `body` (its length is in the
+    /// request's `Content-Length`), with the authorization the exchange gives it; a
+    /// registry that asks to authenticate again cannot be answered, since the stream
+    /// cannot be sent twice.
+    pub(crate) fn send_stream(
+        &self,
+        registry: &Registry,
+        scope: &str,
+        request: &http::Request<Body>,
+        body: &mut dyn Read,
+    ) -> Result<Response, ClientError> {
+        let mut exchange = Exchange::new(
+            registry,
+            scope,
+            crate::proto::clone_request(request),
+            Replay::Never,
+            self.inner.options.retry,
+            Instant::now(),
+        );
+        let ExchangeStep::Send(outgoing) = exchange.poll(&mut self.auth(), Instant::now()) else {
+            return Err(ClientError::transport(request, "no request to send"));
+        };
+        let mut builder = http::Request::builder()
+            .method(outgoing.request.method().clone())
+            .uri(outgoing.request.uri().clone());
+        if let Some(h) = builder.headers_mut() {
+            h.clone_from(outgoing.request.headers());
+        }
+        let response = self
+            .inner
+            .agent
+            .run(builder.body(ureq::SendBody::from_reader(body))?)
+            .map_err(|e| ClientError::transport(request, e))?;
+        let (parts, body) = response.into_parts();
+        match exchange.handle_response(&mut self.auth(), &parts, None, Instant::now())? {
+            Disposition::Deliver => Ok(Response::from_parts(parts, body)),
+            _ => {
+                drain(body);
+                Err(ClientError::transport(
+                    request,
+                    "the registry refused a streamed upload's authorization",
+                ))
+            }
+        }
+    }
+
     /// [`Client::exchange`] without a body, and the answer checked against `ok`.
     pub(crate) fn send(
         &self,

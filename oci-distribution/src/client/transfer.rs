@@ -190,6 +190,66 @@ impl Chunks {
     }
 }
 
+/// A streamed body ([`UploadStep::Stream`]): the bytes held from the body's offset, then
+/// the rest of the content as it is read, each piece accepted by the machine before it
+/// goes out, and the last one only once the content is verified and ends.
+struct StreamBody<'a> {
+    held: Vec<&'a [u8]>,
+    content: &'a mut dyn Read,
+    machine: &'a mut BlobUpload,
+    piece: Vec<u8>,
+    at: usize,
+    finished: bool,
+}
+
+impl Read for StreamBody<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while let Some(first) = self.held.first_mut() {
+            if first.is_empty() {
+                self.held.remove(0);
+                continue;
+            }
+            let n = first.len().min(out.len());
+            out[..n].copy_from_slice(&first[..n]);
+            *first = &first[n..];
+            return Ok(n);
+        }
+        if self.at == self.piece.len() {
+            if self.finished {
+                return Ok(0);
+            }
+            self.piece.resize(256 << 10, 0);
+            let n = read_full(self.content, &mut self.piece)?;
+            self.piece.truncate(n);
+            self.at = 0;
+            if n == 0 {
+                self.finished = true;
+                return if self.machine.end_stream() {
+                    Ok(0)
+                } else {
+                    Err(io::Error::other("the content ended before its size"))
+                };
+            }
+            if !self.machine.supply_stream(&self.piece) {
+                return Err(io::Error::other("the content does not match its descriptor"));
+            }
+            if self.machine.stream_complete() {
+                // The last piece: it goes out only if the content ends here.
+                let mut probe = [0u8; 1];
+                if read_full(self.content, &mut probe)? > 0 {
+                    self.machine.supply_stream(&probe);
+                    return Err(io::Error::other("the content goes on past its size"));
+                }
+                self.finished = true;
+            }
+        }
+        let n = (self.piece.len() - self.at).min(out.len());
+        out[..n].copy_from_slice(&self.piece[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
 /// Runs a [`BlobUpload`] with bytes read from `content`: one chunk in memory, and one
 /// more read (and hashed) ahead while a chunk is in flight.
 pub(crate) fn upload(
@@ -260,6 +320,43 @@ pub(crate) fn upload(
                         machine.handle_failure(e, Instant::now())
                     }
                     Err(e) => machine.abort(e),
+                }
+            }
+            UploadStep::Stream(request) => {
+                let from = match request.body() {
+                    endpoint::Body::Blob { offset, .. } => *offset,
+                    _ => chunks.read,
+                };
+                let mut held = Vec::new();
+                for (start, data) in std::iter::once(&chunks.current).chain(chunks.ahead.as_ref()) {
+                    let end = start + data.len() as u64;
+                    if from < end {
+                        let skip =
+                            usize::try_from(from.saturating_sub(*start)).unwrap_or(usize::MAX);
+                        held.push(data.get(skip..).unwrap_or_default());
+                    }
+                }
+                let mut body = StreamBody {
+                    held,
+                    content: &mut *content,
+                    machine: &mut machine,
+                    piece: Vec::new(),
+                    at: 0,
+                    finished: false,
+                };
+                let result = client.send_stream(registry, scope, &request, &mut body);
+                match result {
+                    Ok(response) => {
+                        let (parts, body) = response.into_parts();
+                        let bytes = if parts.status.is_success() {
+                            super::drain(body);
+                            Vec::new()
+                        } else {
+                            read_small(body, endpoint::MAX_SMALL_BODY).unwrap_or_default()
+                        };
+                        machine.handle_response(&request, &parts, &bytes, Instant::now());
+                    }
+                    Err(e) => machine.handle_failure(e, Instant::now()),
                 }
             }
             UploadStep::Wait(wait) => std::thread::sleep(wait),

@@ -23,6 +23,14 @@ pub enum UploadStep {
     /// Read the next this many bytes of the content (keeping them, replacing the bytes
     /// of the previous read) and hand them to [`BlobUpload::supply`].
     Read(u64),
+    /// Send this request with a body streamed to the end of the content: the bytes from
+    /// the request's [`Body::Blob`] offset that the driver holds, then the rest read from
+    /// the content as it goes out, each piece handed to [`BlobUpload::supply_stream`]
+    /// before it is sent. The last piece goes out only if `supply_stream` accepts it and
+    /// the content then ends (else the driver fails the body, so that nothing is
+    /// committed). The request cannot be repeated: a failure goes to
+    /// [`BlobUpload::handle_failure`].
+    Stream(http::Request<Body>),
     /// Wait this long, then poll again.
     Wait(Duration),
     /// The upload is over.
@@ -51,6 +59,12 @@ enum State {
     Reading(u64),
     Monolithic,
     Patch,
+    /// The rest of the content in one streamed request: a `PUT` that closes the session
+    /// (a registry that takes no `PATCH`), or a `PATCH` without `Content-Range` (a
+    /// registry that refuses every chunk size).
+    Stream {
+        put: bool,
+    },
     Status,
     Finish,
     /// Ask whether the registry holds the blob; if not, `then`.
@@ -105,6 +119,8 @@ pub struct BlobUpload {
     chunk_end: u64,
     /// The registry's `OCI-Chunk-Min-Length`.
     min_chunk: u64,
+    /// After the next status query, send the rest in one streamed `PATCH`.
+    stream_rest: bool,
     /// A read ahead asked for (its length), while a chunk is in flight.
     ahead_asked: Option<u64>,
     /// A verification failure found in bytes read ahead, acted on once the chunk in
@@ -156,6 +172,7 @@ impl BlobUpload {
             ahead_asked: None,
             ahead_failure: None,
             min_chunk: 0,
+            stream_rest: false,
             from: 0,
             backoff: Backoff::new(policy, now, descriptor.size ^ 0x5bd1_e995),
             state,
@@ -263,6 +280,39 @@ impl BlobUpload {
                     None,
                 )
                 .map(|r| (State::Exists(then), r, Replay::Idempotent)),
+                State::Stream { put } => {
+                    let len = self.descriptor.size - self.from;
+                    let request = if put {
+                        endpoint::finish_upload(
+                            &self.registry,
+                            self.location(),
+                            &self.descriptor.digest,
+                            Some((self.from, len)),
+                        )
+                    } else {
+                        endpoint::upload_chunk(
+                            &self.registry,
+                            self.location(),
+                            &self.descriptor.digest,
+                            self.from,
+                            len,
+                        )
+                        .map(|mut r| {
+                            r.headers_mut().remove(http::header::CONTENT_RANGE);
+                            r
+                        })
+                    };
+                    match request {
+                        Ok(request) => {
+                            self.state = State::Stream { put };
+                            return UploadStep::Stream(request);
+                        }
+                        Err(e) => {
+                            self.finish(Err(Error::Request(e)));
+                            continue;
+                        }
+                    }
+                }
                 State::Cancel(then) => {
                     if self.location.is_none() {
                         self.state = self.after_cancel(*then);
@@ -374,6 +424,49 @@ impl BlobUpload {
         }
     }
 
+    /// Takes a piece of a streamed body ([`UploadStep::Stream`]) before it is sent: `true`
+    /// if it may go out. A piece past the end of the content, or one that completes a
+    /// content that does not match its descriptor, is refused (the driver then fails the
+    /// body), and the upload ends with [`Error::Verify`].
+    pub fn supply_stream(&mut self, piece: &[u8]) -> bool {
+        if !matches!(self.state, State::Stream { .. }) || self.ahead_failure.is_some() {
+            return false;
+        }
+        let left = self.descriptor.size - self.read;
+        let asked = if (piece.len() as u64) > left { left + 1 } else { piece.len() as u64 };
+        match self
+            .take(asked, &piece[..piece.len().min(usize::try_from(asked).unwrap_or(usize::MAX))])
+        {
+            Some(e) => {
+                self.ahead_failure = Some(e);
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// The content of a streamed body ended: `true` if it is complete and verified, else
+    /// the upload ends with [`Error::Verify`] (the driver fails the body).
+    pub fn end_stream(&mut self) -> bool {
+        if self.stream_complete() {
+            return true;
+        }
+        if self.ahead_failure.is_none() {
+            let size = self.descriptor.size;
+            self.ahead_failure = Some(Error::Verify {
+                digest: self.descriptor.digest.clone(),
+                source: VerifyError::Size { expected: size, actual: self.read, longer: false },
+            });
+        }
+        false
+    }
+
+    /// Whether the streamed content is complete and verified: the driver checks this
+    /// (and that the content ends there) before the last piece goes out.
+    pub fn stream_complete(&self) -> bool {
+        self.read == self.descriptor.size && self.hasher.is_none() && self.ahead_failure.is_none()
+    }
+
     /// Counts and hashes `bytes` given for a read of `asked` bytes; the verification
     /// failure, if this completes (or overruns) the content and it does not match.
     fn take(&mut self, asked: u64, bytes: &[u8]) -> Option<Error> {
@@ -477,12 +570,37 @@ impl BlobUpload {
                 self.send_limit = (self.send_limit / 2).max(self.patch_floor());
                 State::Status
             }
+            // A registry that takes no chunks (Google Artifact Registry: 405 UNSUPPORTED):
+            // the whole content in the closing PUT, streamed, when it holds nothing yet.
+            State::Patch if status == StatusCode::METHOD_NOT_ALLOWED && self.from == 0 => {
+                State::Stream { put: true }
+            }
+            // Every chunk size refused: the rest in one streamed PATCH.
+            State::Patch if matches!(status.as_u16(), 413 | 416) => {
+                self.stream_rest = true;
+                State::Status
+            }
             State::Patch
                 if retryable_status(status) || status == StatusCode::RANGE_NOT_SATISFIABLE =>
             {
                 self.chunk_failed(error(), now)
             }
             State::Patch => State::Cancel(Box::new(Then::Fail(error()))),
+            State::Stream { put: true } if status == StatusCode::CREATED => {
+                return self.finish(Ok(UploadOutcome::Uploaded));
+            }
+            State::Stream { put: false } if status == StatusCode::ACCEPTED => {
+                if location.is_some() {
+                    self.location = location;
+                }
+                self.from = self.descriptor.size;
+                self.chunk_end = self.descriptor.size;
+                State::Finish
+            }
+            State::Stream { .. } => {
+                let e = self.ahead_failure.take().unwrap_or_else(error);
+                State::Cancel(Box::new(Then::Fail(e)))
+            }
             State::Status if status == StatusCode::NO_CONTENT => {
                 if location.is_some() {
                     self.location = location;
@@ -496,7 +614,11 @@ impl BlobUpload {
                     })))
                 } else {
                     self.from = holds;
-                    State::Next
+                    if std::mem::take(&mut self.stream_rest) {
+                        State::Stream { put: false }
+                    } else {
+                        State::Next
+                    }
                 }
             }
             // The registry no longer knows the session at this state: a registry that
@@ -525,6 +647,12 @@ impl BlobUpload {
             State::Mount(_) => State::Start,
             State::Monolithic => State::Cancel(Box::new(Then::Retry(error))),
             State::Patch => self.chunk_failed(error, now),
+            // A streamed body cannot be sent again; its own failure (content that did not
+            // verify) comes first.
+            State::Stream { .. } => {
+                let e = self.ahead_failure.take().unwrap_or(error);
+                State::Cancel(Box::new(Then::Fail(e)))
+            }
             State::Finish => State::Exists(Box::new(Then::Fail(error))),
             State::Exists(then) => self.after_exists(*then, now),
             State::Cancel(then) => self.after_cancel(*then),
@@ -691,6 +819,27 @@ mod tests {
                     match respond(&request) {
                         Ok(parts) => upload.handle_response(&request, &parts, b"", now),
                         Err(()) => upload.handle_failure(Error::transport(&request, "reset"), now),
+                    }
+                }
+                UploadStep::Stream(request) => {
+                    let body = match request.body() {
+                        Body::Blob { offset, len, .. } => format!(" [{offset}+{len}]"),
+                        _ => String::new(),
+                    };
+                    let url = request.uri().to_string();
+                    let url = url.split_once("?digest").map_or(url.as_str(), |(u, _)| u).to_owned();
+                    log.push(format!("STREAM {} {url}{body}", request.method()));
+                    // The driver's part: the rest of the content in pieces of 7 bytes.
+                    let mut ok = true;
+                    while ok && at < content.len() {
+                        let end = (at + 7).min(content.len());
+                        ok = upload.supply_stream(&content[at..end]);
+                        at = end;
+                    }
+                    ok = ok && upload.end_stream();
+                    match (ok, respond(&request)) {
+                        (true, Ok(parts)) => upload.handle_response(&request, &parts, b"", now),
+                        _ => upload.handle_failure(Error::transport(&request, "body failed"), now),
                     }
                 }
                 UploadStep::Wait(wait) => {
@@ -956,6 +1105,59 @@ mod tests {
                 || !l.ends_with("+100]")
                 || l.ends_with("[0+100]"))
         );
+    }
+
+    #[test]
+    fn registries_without_chunks_get_one_streamed_put() {
+        let content: Vec<u8> = (0..50u8).collect();
+        let respond = |r: &http::Request<Body>| {
+            Ok(match r.method().as_str() {
+                "POST" => answer(202, &[("Location", "/v2/a/blobs/uploads/u1")]),
+                "PATCH" => answer(405, &[]),
+                "DELETE" => answer(204, &[]),
+                _ => answer(201, &[]),
+            })
+        };
+        let (log, outcome) = run(&mut machine(&content, 16, None), &content, respond);
+        assert_eq!(outcome.unwrap(), UploadOutcome::Uploaded);
+        assert_eq!(
+            log[1..],
+            [
+                "READ 16".to_owned(),
+                format!("PATCH {UP}u1 [0+16]"),
+                format!("STREAM PUT {UP}u1 [0+50]")
+            ]
+        );
+        // Content that does not match, shorter or longer: refused before the PUT ends, the
+        // session cancelled.
+        let mut wrong = content.clone();
+        wrong[45] ^= 1;
+        for bytes in [&wrong[..], &content[..49], &[&content[..], &b"!"[..]].concat()[..]] {
+            let (log, outcome) = run(&mut machine(&content, 16, None), bytes, respond);
+            assert!(matches!(outcome, Err(Error::Verify { .. })), "{log:?}");
+            assert!(log.last().unwrap().starts_with("DELETE"), "{log:?}");
+        }
+    }
+
+    #[test]
+    fn every_chunk_size_refused_streams_the_rest_in_one_patch() {
+        let content: Vec<u8> = (0..100u8).collect();
+        let mut held = 0u64;
+        let (log, outcome) = run(&mut machine(&content, 32, None), &content, |r| {
+            Ok(match (r.method().as_str(), r.headers().contains_key("Content-Range")) {
+                ("POST", _) => answer(202, &[("Location", "/v2/a/blobs/uploads/u1")]),
+                ("PATCH", true) if held == 0 => {
+                    held = 0;
+                    answer(416, &[])
+                }
+                ("PATCH", false) => answer(202, &[("Location", "/v2/a/blobs/uploads/u2")]),
+                ("GET", _) => answer(204, &[]),
+                _ => answer(201, &[]),
+            })
+        });
+        assert_eq!(outcome.unwrap(), UploadOutcome::Uploaded);
+        assert!(log.contains(&format!("STREAM PATCH {UP}u1 [0+100]")), "{log:?}");
+        assert_eq!(log.last().unwrap(), &format!("PUT {UP}u2"));
     }
 
     #[allow(non_snake_case)]

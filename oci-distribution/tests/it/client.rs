@@ -393,6 +393,17 @@ fn chunks_over_4_mib_refused_with_416_are_sent_smaller() {
 }
 
 #[test]
+fn a_registry_that_refuses_every_patch_gets_streamed_puts() {
+    // Google Artifact Registry's answer to chunked uploads.
+    let faults = survives_with(
+        ClientOptions::default().plain_http(true).chunk_size(256 << 10),
+        3 << 20,
+        |s| if s.method == "PATCH" { Fault::Status(405) } else { Fault::Pass },
+    );
+    assert!(faults.iter().any(|f| f.starts_with("PATCH") && f.contains("405")), "{faults:?}");
+}
+
+#[test]
 fn a_slow_link_is_not_a_failure() {
     let faults = survives(|s| {
         if s.method == "GET" && s.path.contains("/blobs/sha256:") {

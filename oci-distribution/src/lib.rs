@@ -79,6 +79,28 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Registries as they are
+//!
+//! What the protocol core adapts to, one behaviour a line:
+//!
+//! - token services on another host or port than the registry (Docker Hub, GitLab,
+//!   Harbor): followed, with credentials only over a channel as safe as the registry's;
+//! - tokens that expire before their `expires_in` says (short-lived registry tokens; ECR
+//!   answers 403 `DENIED`): renewed once and the request repeated;
+//! - identity tokens in auth files (Docker Hub, ACR): OAuth2 refresh-token grants;
+//! - `OCI-Chunk-Min-Length`: no smaller chunks;
+//! - chunks over 4 MiB refused with 416 (GHCR) or 413: smaller chunks from the
+//!   registry's offset, then one streamed `PATCH`;
+//! - no `PATCH` at all (Google Artifact Registry: 405 `UNSUPPORTED`): one streamed `PUT`;
+//! - upload session state signed into the `Location` (the distribution registry): the
+//!   newest `Location` is always used, and the registry's `Range` over our own count;
+//! - `Retry-After` on 429 and 503: honoured, up to the longest back-off;
+//! - tag lists that ignore `n` or send no `Link`: `n`/`last` when the page was full,
+//!   else done;
+//! - no referrers API (404): the referrers tag schema's fallback tag, kept up to date on
+//!   push;
+//! - blobs redirected to storage: followed without the registry's credentials.
+//!
 //! # Types
 //!
 //! | item | spec |

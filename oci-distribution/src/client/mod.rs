@@ -130,6 +130,8 @@ impl Client {
             .build();
         let config = ureq::Agent::config_builder()
             .tls_config(tls)
+            // A redirect (a blob sent to storage) never carries the registry's credentials.
+            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::Never)
             .http_status_as_error(false)
             .user_agent(options.user_agent.as_str())
             .timeout_connect(Some(options.connect_timeout))

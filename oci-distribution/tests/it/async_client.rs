@@ -440,3 +440,49 @@ fn foreign_layers_are_fetched_without_registry_credentials() {
     assert!(head[0].starts_with("GET /layer.tar.gz"), "{head:?}");
     assert!(!head.iter().any(|h| h.to_ascii_lowercase().starts_with("authorization")), "{head:?}");
 }
+
+/// A registry that redirects blob downloads to another origin (storage, in real life):
+/// the redirect is followed without the registry's credentials, in either driver.
+#[test]
+fn redirects_to_another_origin_carry_no_credentials() {
+    let registry = Registry::start(Some(("gina", "pw")));
+    let bytes = noise(7, 50_000);
+    let blob = Descriptor::for_bytes(MediaType::ImageLayerGzip, &bytes);
+    let gina = || Some(Credentials::new("gina", "pw"));
+    oci_distribution::client::Client::new(options().credentials(gina()))
+        .repository(&reference(&registry.host(), "redirect/app"))
+        .push(&blob, &mut &bytes[..])
+        .unwrap();
+    let proxy = Proxy::start(registry.port, None, |s| {
+        if s.method == "GET" && s.path.contains("/blobs/sha256:") && s.host == "127.0.0.1" {
+            Fault::Redirect("localhost")
+        } else {
+            Fault::Pass
+        }
+    });
+    let path = reference(&proxy.host(), "redirect/app");
+    let repo =
+        oci_distribution::client::Client::new(options().credentials(gina())).repository(&path);
+    assert!(repo.exists(&blob).unwrap());
+    let mut out = Vec::new();
+    // The storage here is the registry itself, which wants credentials: the download
+    // fails rather than send them.
+    let fetched = repo
+        .fetch(&blob)
+        .and_then(|mut r| std::io::Read::read_to_end(&mut r, &mut out).map_err(content::Error::Io));
+    assert!(fetched.is_err());
+    runtime().block_on(async {
+        let repo = Client::new(options().credentials(gina())).unwrap().repository(&path);
+        assert!(repo.exists(&blob).await.unwrap());
+        assert!(repo.fetch_blob(&blob).await.is_err());
+    });
+    let log = proxy.log.lock().unwrap().clone();
+    assert!(
+        log.iter().any(|l| l.contains("[localhost no-auth]")),
+        "no redirect was followed: {log:#?}"
+    );
+    assert!(
+        !log.iter().any(|l| l.contains("[localhost auth]")),
+        "credentials followed a redirect: {log:#?}"
+    );
+}

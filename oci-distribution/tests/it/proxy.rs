@@ -28,6 +28,9 @@ pub(crate) enum Fault {
     Slow(usize),
     /// Forward; send the head, then nothing for this many milliseconds, then the body.
     Stall(u64),
+    /// Answer `307 Temporary Redirect` to the same target on this host (another origin
+    /// for the client, this proxy in fact), as registries send blobs to storage.
+    Redirect(&'static str),
     /// Forward; rewrite a `Location` or `Link` on 127.0.0.1 to this host (another origin
     /// for the client, the same proxy in fact): a hostile registry that sends the client
     /// elsewhere.
@@ -43,6 +46,8 @@ pub(crate) struct Seen<'a> {
     pub(crate) number: usize,
     /// The length of the request's body.
     pub(crate) length: usize,
+    /// The host the request was sent to (its `Host` header, without the port).
+    pub(crate) host: &'a str,
 }
 
 type Rule = dyn Fn(&Seen<'_>) -> Fault + Send + Sync;
@@ -234,10 +239,10 @@ fn serve(
         }
     }
     let number = count.fetch_add(1, Ordering::SeqCst);
-    let fault =
-        rule(&Seen { method: &request.method, path: &path, number, length: request.body.len() });
     let host =
         request.header("host").unwrap_or_default().split(':').next().unwrap_or_default().to_owned();
+    let length = request.body.len();
+    let fault = rule(&Seen { method: &request.method, path: &path, number, length, host: &host });
     let auth = if request.header("authorization").is_some() { "auth" } else { "no-auth" };
     log.lock().unwrap().push(format!("{} {} [{host} {auth}] -> {fault:?}", request.method, path));
     match fault {
@@ -252,6 +257,11 @@ fn serve(
         }
         Fault::Drop => {
             let _ = stream.shutdown(Shutdown::Both);
+            return Ok(());
+        }
+        Fault::Redirect(to) => {
+            let location = format!("http://{to}:{own_port}{}", request.target);
+            answer(&mut stream, 307, &[("Location", location)], b"");
             return Ok(());
         }
         _ => {}

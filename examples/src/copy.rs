@@ -30,6 +30,10 @@ pub struct Args {
     /// this machine, and the copy is that manifest).
     #[arg(long)]
     pub all_platforms: bool,
+    /// Also copy the manifests that refer to the image (signatures, attestations, SBOMs:
+    /// the referrers API, or the referrers tag schema's fallback tag), and theirs.
+    #[arg(long)]
+    pub referrers: bool,
     /// The platform to pick from an index (`os/arch[/variant]`).
     #[arg(long)]
     pub platform: Option<Platform>,
@@ -182,6 +186,7 @@ fn remote(
 /// Whatever fails: opening, verification, writing, the registry.
 pub fn run(args: &Args) -> Result<(), Failure> {
     let mut options = CopyOptions::default();
+    options.referrers = args.referrers;
     if !args.all_platforms {
         options.platforms =
             PlatformSelection::One(args.platform.clone().unwrap_or_else(Platform::host));

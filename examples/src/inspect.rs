@@ -21,6 +21,12 @@ pub struct Args {
     /// Accepted for symmetry: the output is always JSON.
     #[arg(long)]
     pub json: bool,
+    /// For a registry image: print the image configuration (with `--raw`, as stored).
+    #[arg(long)]
+    pub config: bool,
+    /// How to reach a registry (`docker://` images).
+    #[command(flatten)]
+    pub remote: crate::remote::RemoteFlags,
 }
 
 /// The only tag of a layout, for commands given no reference.
@@ -63,6 +69,10 @@ pub fn open_image(image: &Transport, what: &str) -> Result<(Layout, String), Fai
 /// # Errors
 /// If the layout or reference cannot be read.
 pub fn run(args: &Args) -> Result<(), Failure> {
+    if let Transport::Docker { reference } = &args.image {
+        let platform = args.platform.as_ref();
+        return crate::remote::inspect(reference, &args.remote, args.raw, args.config, platform);
+    }
     let (layout, reference) = open_image(&args.image, "inspect")?;
     let descriptor = layout.resolve(&reference, args.platform.as_ref())?;
     let bytes =

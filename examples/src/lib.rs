@@ -10,6 +10,7 @@ pub mod gc;
 pub mod inspect;
 pub mod ls;
 pub mod pack;
+pub mod remote;
 pub mod spec;
 pub mod terminal;
 pub mod transport;
@@ -23,6 +24,8 @@ pub enum Failure {
     Reported,
     /// An error to print.
     Error(Box<dyn std::error::Error + Send + Sync>),
+    /// Bad usage (exit status 2), with what is wrong.
+    Usage(String),
 }
 
 impl<E: Into<Box<dyn std::error::Error + Send + Sync>>> From<E> for Failure {

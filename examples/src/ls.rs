@@ -20,6 +20,9 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// How to reach a registry (`docker://HOST/REPO`).
+    #[command(flatten)]
+    pub remote: crate::remote::RemoteFlags,
 }
 
 /// Graphs described, kept for tags that share an image; emptied when it holds more, so
@@ -58,6 +61,9 @@ fn describe(layout: &Layout, root: &Descriptor) -> Result<(Vec<String>, u64), Fa
 /// # Errors
 /// If the layout cannot be read, or stdout written.
 pub fn run(args: &Args) -> Result<(), Failure> {
+    if let crate::transport::Transport::Docker { reference } = &args.layout {
+        return crate::remote::ls(reference, &args.remote, args.json);
+    }
     let (path, _) = args.layout.layout("ls")?;
     let layout = Layout::open(path)?;
     let mut out = BufWriter::new(std::io::stdout().lock());

@@ -408,6 +408,95 @@ fn a_registry_behind_a_private_ca_with_cert_dirs() {
     assert_eq!(digest_of(&sk, "v1"), digest_of(&src, "v1"));
 }
 
+fn skopeo_out(args: &[&str]) -> Vec<u8> {
+    let out = tool("skopeo", "skopeo").args(args).output().unwrap();
+    assert!(out.status.success(), "skopeo {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+#[test]
+fn remote_inspect_ls_digest_delete_beside_skopeo() {
+    let registry = start(None);
+    let host = format!("127.0.0.1:{}", registry.port);
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    source(&src);
+    let src_s = format!("oci:{}:v1", src.display());
+    ok(oci(&["copy", "-q", "--plain-http", &src_s, &format!("docker://{host}/remote/app:v1")]));
+    let multi_s = format!("oci:{}:multi", src.display());
+    let v2 = format!("docker://{host}/remote/app:v2");
+    ok(oci(&["copy", "-q", "--plain-http", "--all-platforms", &multi_s, &v2]));
+    let image = format!("docker://{host}/remote/app:v1");
+    // --raw: the registry's bytes, as skopeo gets them.
+    let raw = ok(oci(&["inspect", "--plain-http", "--raw", &image])).stdout;
+    assert_eq!(raw, skopeo_out(&["inspect", "--raw", "--tls-verify=false", &image]));
+    // The summary: skopeo's fields, skopeo's values.
+    let ours: serde_json::Value =
+        serde_json::from_slice(&ok(oci(&["inspect", "--plain-http", &image])).stdout).unwrap();
+    let theirs: serde_json::Value =
+        serde_json::from_slice(&skopeo_out(&["inspect", "--tls-verify=false", &image])).unwrap();
+    for field in ["Name", "Digest", "Architecture", "Os", "Layers", "Env", "Created"] {
+        assert_eq!(ours[field], theirs[field], "{field}: {ours} vs {theirs}");
+    }
+    let tags = |v: &serde_json::Value| {
+        let mut t: Vec<String> = serde_json::from_value(v["RepoTags"].clone()).unwrap();
+        t.sort();
+        t
+    };
+    assert_eq!(tags(&ours), tags(&theirs));
+    // --config: the image configuration.
+    let config: serde_json::Value =
+        serde_json::from_slice(&ok(oci(&["inspect", "--plain-http", "--config", &image])).stdout)
+            .unwrap();
+    let their_config: serde_json::Value =
+        serde_json::from_slice(&skopeo_out(&["inspect", "--config", "--tls-verify=false", &image]))
+            .unwrap();
+    assert_eq!(config["architecture"], their_config["architecture"]);
+    assert_eq!(config["rootfs"], their_config["rootfs"]);
+    // ls and digest.
+    let listed = ok(oci(&["ls", "--plain-http", &format!("docker://{host}/remote/app")])).stdout;
+    assert_eq!(String::from_utf8(listed).unwrap().lines().collect::<Vec<_>>(), ["v1", "v2"]);
+    let digest = ok(oci(&["digest", "--plain-http", &image])).stdout;
+    assert_eq!(String::from_utf8(digest).unwrap().trim(), theirs["Digest"].as_str().unwrap());
+    // delete: by tag (resolved to its digest); the image is gone.
+    ok(oci(&["delete", "--plain-http", &format!("docker://{host}/remote/app:v2")]));
+    let gone = oci(&["digest", "--plain-http", &format!("docker://{host}/remote/app:v2")]);
+    assert_eq!(gone.status.code(), Some(1));
+    // copy --referrers: a signature pushed beside v1 comes along, without it it does not.
+    let layout = Layout::open(&src).unwrap();
+    let subject = layout.resolve("v1", None).unwrap();
+    let empty = layout.put_bytes(MediaType::Empty, b"{}").unwrap();
+    let mut signature = oci_image::ImageManifest::new(empty, Vec::new());
+    signature.artifact_type = Some(MediaType::from("application/vnd.example.signature"));
+    signature.subject = Some(subject.clone());
+    let signature = layout
+        .put_bytes(MediaType::ImageManifest, &oci_image::json::to_vec(&signature).unwrap())
+        .unwrap();
+    layout.tag(&signature, "sig").unwrap();
+    ok(oci(&[
+        "copy",
+        "-q",
+        "--plain-http",
+        &format!("oci:{}:sig", src.display()),
+        &format!("docker://{host}/remote/app:sig"),
+    ]));
+    for (flag, expect) in [(None, false), (Some("--referrers"), true)] {
+        let into = work.path().join(format!("with-referrers-{expect}"));
+        let destination = format!("oci:{}:v1", into.display());
+        let mut args = vec!["copy", "-q", "--plain-http"];
+        args.extend(flag);
+        args.extend([image.as_str(), destination.as_str()]);
+        ok(oci(&args));
+        let has = Layout::open(&into).unwrap().has_blob(&signature.digest).unwrap();
+        assert_eq!(has, expect, "{flag:?}");
+    }
+    // Malformed references are bad usage.
+    for bad in ["docker://", "docker://UPPER/Case:tag", "oci:/not/remote"] {
+        let o = oci(&["digest", "--plain-http", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {o:?}");
+    }
+}
+
 /// The corpus of real images (`scripts/make-corpus.sh`): `OCI_CORPUS` when set (`.ci/run`
 /// builds it once), else built here.
 fn corpus(scratch: &Path) -> std::path::PathBuf {

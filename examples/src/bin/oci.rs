@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use oci_examples::terminal::escape_display;
-use oci_examples::{Failure, bundle, copy, demo, gc, inspect, ls, pack, spec, unpack, validate};
+use oci_examples::{
+    Failure, bundle, copy, demo, gc, inspect, ls, pack, remote, spec, unpack, validate,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "oci", version, about = "Inspect, validate, unpack and copy OCI images")]
@@ -26,6 +28,10 @@ enum Command {
     Validate(validate::Args),
     /// Copy an image between layouts, archives and registries, verified.
     Copy(copy::Args),
+    /// Delete an image from a registry (`docker://HOST/REPO:TAG` or `@DIGEST`).
+    Delete(remote::DeleteArgs),
+    /// The digest of a registry image, computed from its manifest's bytes.
+    Digest(remote::DigestArgs),
     /// Unpack an image into a root filesystem, every layer verified, all or nothing.
     Unpack(unpack::Args),
     /// Make a runtime bundle: rootfs/ and a config.json converted from the image.
@@ -47,6 +53,8 @@ fn main() -> ExitCode {
         Command::Ls(args) => ls::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Copy(args) => copy::run(&args),
+        Command::Delete(args) => remote::delete(&args),
+        Command::Digest(args) => remote::digest(&args),
         Command::Unpack(args) => unpack::run(&args),
         Command::Bundle(args) => bundle::run(&args),
         Command::Demo(args) => demo::run(&args),
@@ -57,6 +65,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Reported) => ExitCode::FAILURE,
+        Err(Failure::Usage(message)) => {
+            eprintln!("oci: {message}");
+            ExitCode::from(2)
+        }
         Err(Failure::Error(e)) => {
             // Errors quote names from images and archives: print them escaped.
             eprintln!("oci: {}", escape_display(&e));

@@ -468,7 +468,7 @@ fn remote_inspect_ls_digest_delete_beside_skopeo() {
     let empty = layout.put_bytes(MediaType::Empty, b"{}").unwrap();
     let mut signature = oci_image::ImageManifest::new(empty, Vec::new());
     signature.artifact_type = Some(MediaType::from("application/vnd.example.signature"));
-    signature.subject = Some(subject.clone());
+    signature.subject = Some(subject);
     let signature = layout
         .put_bytes(MediaType::ImageManifest, &oci_image::json::to_vec(&signature).unwrap())
         .unwrap();

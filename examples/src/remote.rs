@@ -2,7 +2,7 @@
 //! `oci delete docker://REF` and `oci digest docker://REF`, with skopeo's output and the
 //! same credentials, certificates and `--plain-http` as `oci copy`.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use oci_distribution::auth::Credentials;
@@ -257,4 +257,86 @@ fn docker_name(image: &str) -> Result<&str, Failure> {
             escape_display(&image)
         ))
     })
+}
+
+/// Arguments of `oci login`.
+#[derive(Debug, clap::Args)]
+pub struct LoginArgs {
+    /// The registry: `HOST[:PORT]`.
+    pub host: String,
+    /// The user name.
+    #[arg(long, short)]
+    pub username: String,
+    /// The password (prefer `--password-stdin`: a command line is visible to others).
+    #[arg(long, short, conflicts_with = "password_stdin")]
+    pub password: Option<String>,
+    /// Read the password from standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// The auth file to write (default: `$REGISTRY_AUTH_FILE`, else
+    /// `$XDG_RUNTIME_DIR/containers/auth.json`, else Docker's `config.json`).
+    #[arg(long, value_name = "FILE")]
+    pub authfile: Option<PathBuf>,
+    /// Extra CAs and a client certificate for the registry (as for `oci copy`).
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+    /// Use HTTP, not HTTPS (for a registry on loopback).
+    #[arg(long)]
+    pub plain_http: bool,
+}
+
+/// `oci login HOST`: checks the credentials with the registry, then stores them in the
+/// auth file (or its credential helper for that registry), like `skopeo login`.
+///
+/// # Errors
+/// Credentials the registry refuses (nothing is stored then), an unwritable auth file.
+pub fn login(args: &LoginArgs) -> Result<(), Failure> {
+    let password = match (&args.password, args.password_stdin) {
+        (Some(p), _) => p.clone(),
+        (None, true) => {
+            let mut line = String::new();
+            std::io::Read::take(std::io::stdin().lock(), 64 << 10).read_to_string(&mut line)?;
+            line.trim_end_matches(['\n', '\r']).to_owned()
+        }
+        (None, false) => {
+            return Err(Failure::Usage("give the password with --password-stdin (or -p)".into()));
+        }
+    };
+    let reference = parse(&format!("{}/login-check", args.host))?;
+    let credentials = Credentials::new(args.username.clone(), password);
+    let creds = format!("{}:{}", credentials.username, credentials.password);
+    let client = client(&reference, Some(&creds), None, args.cert_dir.as_ref(), args.plain_http)?;
+    client.ping(&client.registry(&reference))?;
+    let environment = credentials::Environment::current();
+    let file = credentials::login_file(args.authfile.as_deref(), &environment)
+        .ok_or("no auth file to write: set $REGISTRY_AUTH_FILE or $HOME, or give --authfile")?;
+    credentials::store(reference.registry(), &credentials, &file, &environment)?;
+    eprintln!("Login Succeeded");
+    Ok(())
+}
+
+/// Arguments of `oci logout`.
+#[derive(Debug, clap::Args)]
+pub struct LogoutArgs {
+    /// The registry: `HOST[:PORT]`.
+    pub host: String,
+    /// The auth file (default: as `oci login`).
+    #[arg(long, value_name = "FILE")]
+    pub authfile: Option<PathBuf>,
+}
+
+/// `oci logout HOST`: removes what `oci login` stored.
+///
+/// # Errors
+/// An auth file that cannot be read or written; nothing stored for the registry.
+pub fn logout(args: &LogoutArgs) -> Result<(), Failure> {
+    let reference = parse(&format!("{}/logout", args.host))?;
+    let environment = credentials::Environment::current();
+    let file = credentials::login_file(args.authfile.as_deref(), &environment)
+        .ok_or("no auth file: set $REGISTRY_AUTH_FILE or $HOME, or give --authfile")?;
+    if !credentials::erase(reference.registry(), &file, &environment)? {
+        return Err(format!("not logged in to {}", escape_display(&args.host)).into());
+    }
+    eprintln!("Removed login credentials for {}", escape_display(&args.host));
+    Ok(())
 }

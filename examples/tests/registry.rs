@@ -408,6 +408,55 @@ fn a_registry_behind_a_private_ca_with_cert_dirs() {
     assert_eq!(digest_of(&sk, "v1"), digest_of(&src, "v1"));
 }
 
+#[test]
+fn login_and_logout() {
+    let line = tool("htpasswd", "apache2-utils").args(["-nbB", "hal", "s3cret"]).output().unwrap();
+    let registry = start(Some(&String::from_utf8(line.stdout).unwrap()));
+    let host = format!("127.0.0.1:{}", registry.port);
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    source(&src);
+    let auth = work.path().join("run/containers/auth.json");
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_oci"))
+            .args(args)
+            .env("XDG_RUNTIME_DIR", work.path().join("run"))
+            .env("HOME", work.path())
+            .env_remove("REGISTRY_AUTH_FILE")
+            .env_remove("DOCKER_CONFIG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    // A refused password stores nothing.
+    let o = run(&["login", "--plain-http", "-u", "hal", "--password-stdin", &host], "wrong\n");
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(!auth.exists());
+    ok(run(&["login", "--plain-http", "-u", "hal", "--password-stdin", &host], "s3cret\n"));
+    assert!(std::fs::read_to_string(&auth).unwrap().contains(&host));
+    // Later commands find the credentials there.
+    let dest = format!("docker://{host}/login/app:v1");
+    ok(run(&["copy", "-q", "--plain-http", &format!("oci:{}:v1", src.display()), &dest], ""));
+    ok(run(&["logout", &host], ""));
+    let o = run(
+        &[
+            "copy",
+            "-q",
+            "--plain-http",
+            &dest,
+            &format!("oci:{}:v1", work.path().join("p").display()),
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(run(&["logout", &host], "").status.code(), Some(1), "nothing left to remove");
+    assert_eq!(run(&["login", "-u", "hal", &host], "").status.code(), Some(2), "no password given");
+}
+
 fn skopeo_out(args: &[&str]) -> Vec<u8> {
     let out = tool("skopeo", "skopeo").args(args).output().unwrap();
     assert!(out.status.success(), "skopeo {args:?}: {}", String::from_utf8_lossy(&out.stderr));

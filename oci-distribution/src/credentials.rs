@@ -391,3 +391,202 @@ mod tests {
         ));
     }
 }
+
+/// Where `oci login` writes: `explicit_file`, else `$REGISTRY_AUTH_FILE`, else
+/// `$XDG_RUNTIME_DIR/containers/auth.json`, else `$DOCKER_CONFIG/config.json` or
+/// `~/.docker/config.json` (the first of the lookup order that can be named).
+pub fn login_file(explicit_file: Option<&Path>, environment: &Environment) -> Option<PathBuf> {
+    explicit_file.map(Path::to_owned).or_else(|| environment.auth_files().into_iter().next())
+}
+
+/// Asks a credential helper to `store` or `erase` credentials for `registry`.
+fn helper_command(
+    name: &str,
+    verb: &str,
+    input: &[u8],
+    environment: &Environment,
+) -> Result<(), CredentialsError> {
+    let fail = |reason: String| CredentialsError::Helper { helper: name.to_owned(), reason };
+    if name.is_empty() || name.contains(['/', '\0']) {
+        return Err(fail("not a helper name".into()));
+    }
+    let mut command = Command::new(format!("docker-credential-{name}"));
+    if let Some(path) = &environment.path {
+        command.env("PATH", path);
+    }
+    let mut child = command
+        .arg(verb)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| fail(format!("cannot run it: {e}")))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input);
+    }
+    let status = child.wait().map_err(|e| fail(e.to_string()))?;
+    if !status.success() {
+        return Err(fail(format!("{verb} exited with {status}")));
+    }
+    Ok(())
+}
+
+/// The auth file at `path` as a JSON object (empty when it does not exist).
+fn read_object(
+    path: &Path,
+) -> Result<serde_json::Map<String, serde_json::Value>, CredentialsError> {
+    let Some(bytes) = read_auth_file(path)? else { return Ok(serde_json::Map::new()) };
+    match serde_json::from_slice(&bytes) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(_) => Err(CredentialsError::Parse {
+            path: path.to_owned(),
+            source: <serde_json::Error as serde::de::Error>::custom("not a JSON object"),
+        }),
+        Err(source) => Err(CredentialsError::Parse { path: path.to_owned(), source }),
+    }
+}
+
+/// Replaces the auth file at `path` with `object`, atomically, readable by its owner only.
+fn write_object(
+    path: &Path,
+    object: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), CredentialsError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let fail = |source| CredentialsError::Read { path: path.to_owned(), source };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(fail)?;
+    }
+    let mut text = serde_json::to_vec_pretty(object).map_err(|e| fail(std::io::Error::other(e)))?;
+    text.push(b'\n');
+    let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temporary)
+        .map_err(fail)?;
+    let written = file.write_all(&text).and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(e) = written.and_then(|()| std::fs::rename(&temporary, path)) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(fail(e));
+    }
+    Ok(())
+}
+
+/// The helper an auth file names for `registry` (`credHelpers`, then `credsStore`).
+fn helper_for(
+    object: &serde_json::Map<String, serde_json::Value>,
+    registry: &str,
+) -> Option<String> {
+    let helpers = object.get("credHelpers").and_then(serde_json::Value::as_object);
+    if let Some((_, helper)) = helpers.into_iter().flatten().find(|(k, _)| matches(k, registry)) {
+        return helper.as_str().map(str::to_owned);
+    }
+    object
+        .get("credsStore")
+        .and_then(serde_json::Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// Stores `credentials` for `registry` as `oci login` does: through the file's credential
+/// helper for the registry when it names one, else as an `auths` entry of the file
+/// (written atomically, mode 0600, everything else in it kept). Returns the file.
+///
+/// # Errors
+/// [`CredentialsError`] for an unreadable or malformed file or a failing helper.
+pub fn store(
+    registry: &str,
+    credentials: &Credentials,
+    file: &Path,
+    environment: &Environment,
+) -> Result<(), CredentialsError> {
+    let mut object = read_object(file)?;
+    if let Some(helper) = helper_for(&object, registry) {
+        let input = serde_json::json!({
+            "ServerURL": registry,
+            "Username": credentials.username,
+            "Secret": credentials.password,
+        });
+        return helper_command(&helper, "store", input.to_string().as_bytes(), environment);
+    }
+    let auths = object.entry("auths").or_insert_with(|| serde_json::json!({}));
+    if !auths.is_object() {
+        *auths = serde_json::json!({});
+    }
+    let pair = format!("{}:{}", credentials.username, credentials.password);
+    let entry = if credentials.identity_token {
+        serde_json::json!({ "identitytoken": credentials.password })
+    } else {
+        serde_json::json!({ "auth": oci_image::EmbeddedData::encode(pair.as_bytes()).as_str() })
+    };
+    if let Some(map) = auths.as_object_mut() {
+        map.retain(|k, _| !matches(k, registry));
+        map.insert(registry.to_owned(), entry);
+    }
+    write_object(file, &object)
+}
+
+/// Removes what `oci login` stored for `registry` (`oci logout`): through its helper,
+/// or its `auths` entries. Returns whether there was anything to remove.
+///
+/// # Errors
+/// [`CredentialsError`].
+pub fn erase(
+    registry: &str,
+    file: &Path,
+    environment: &Environment,
+) -> Result<bool, CredentialsError> {
+    let mut object = read_object(file)?;
+    if let Some(helper) = helper_for(&object, registry) {
+        helper_command(&helper, "erase", registry.as_bytes(), environment)?;
+        return Ok(true);
+    }
+    let Some(auths) = object.get_mut("auths").and_then(serde_json::Value::as_object_mut) else {
+        return Ok(false);
+    };
+    let before = auths.len();
+    auths.retain(|k, _| !matches(k, registry));
+    if auths.len() == before {
+        return Ok(false);
+    }
+    write_object(file, &object)?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod login_tests {
+    use super::*;
+
+    #[test]
+    fn login_and_logout_keep_the_rest_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("containers/auth.json");
+        let environment = Environment::default();
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(
+            &file,
+            r#"{"auths":{"other.example":{"auth":"eDp5"}},"experimental":"enabled"}"#,
+        )
+        .unwrap();
+        store("reg.example:5000", &Credentials::new("u", "p:w"), &file, &environment).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains("experimental") && text.contains("other.example"), "{text}");
+        assert_eq!(
+            lookup(text.as_bytes(), "reg.example:5000").unwrap(),
+            Some(Stored::Credentials(Credentials::new("u", "p:w")))
+        );
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(erase("reg.example:5000", &file, &environment).unwrap());
+        assert!(!erase("reg.example:5000", &file, &environment).unwrap());
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(lookup(text.as_bytes(), "reg.example:5000").unwrap(), None);
+        assert!(text.contains("other.example"));
+        // A file that is not an auth file is left alone.
+        std::fs::write(&file, "[1,2]").unwrap();
+        assert!(store("reg.example", &Credentials::new("u", "p"), &file, &environment).is_err());
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "[1,2]");
+    }
+}

@@ -32,6 +32,10 @@ enum Command {
     Delete(remote::DeleteArgs),
     /// The digest of a registry image, computed from its manifest's bytes.
     Digest(remote::DigestArgs),
+    /// Check credentials with a registry and store them in the auth file.
+    Login(remote::LoginArgs),
+    /// Remove stored credentials for a registry.
+    Logout(remote::LogoutArgs),
     /// Unpack an image into a root filesystem, every layer verified, all or nothing.
     Unpack(unpack::Args),
     /// Make a runtime bundle: rootfs/ and a config.json converted from the image.
@@ -55,6 +59,8 @@ fn main() -> ExitCode {
         Command::Copy(args) => copy::run(&args),
         Command::Delete(args) => remote::delete(&args),
         Command::Digest(args) => remote::digest(&args),
+        Command::Login(args) => remote::login(&args),
+        Command::Logout(args) => remote::logout(&args),
         Command::Unpack(args) => unpack::run(&args),
         Command::Bundle(args) => bundle::run(&args),
         Command::Demo(args) => demo::run(&args),

@@ -34,6 +34,11 @@ pub struct Args {
     /// the referrers API, or the referrers tag schema's fallback tag), and theirs.
     #[arg(long)]
     pub referrers: bool,
+    /// A `registries.conf` with mirrors for the source (default:
+    /// `$CONTAINERS_REGISTRIES_CONF`, else `/etc/containers/registries.conf` when present,
+    /// and containerd's `/etc/containerd/certs.d/HOST/hosts.toml`).
+    #[arg(long, value_name = "FILE")]
+    pub registries_conf: Option<PathBuf>,
     /// The platform to pick from an index (`os/arch[/variant]`).
     #[arg(long)]
     pub platform: Option<Platform>,
@@ -162,12 +167,68 @@ fn remote(
     creds: Option<&str>,
     cert_dir: Option<&PathBuf>,
 ) -> Result<(Repository, Reference), Failure> {
-    let reference: Reference =
-        name.parse().map_err(|e| format!("{name:?} is not an image reference: {e}"))?;
-    let mut options = ClientOptions::default()
-        .plain_http(args.plain_http)
-        .credentials(credentials(creds, args.authfile.as_ref(), reference.registry())?);
-    if !args.plain_http {
+    let reference = crate::remote::parse(name)?;
+    let repository = repository(args, &reference, creds, cert_dir, args.plain_http)?;
+    Ok((repository, reference))
+}
+
+/// The source repository of a pull: the first mirror (from `registries.conf` or
+/// containerd's `hosts.toml`) that has the image, else the registry itself.
+fn pull_source(args: &Args, name: &str) -> Result<(Repository, Reference), Failure> {
+    let reference = crate::remote::parse(name)?;
+    let mirrors = oci_distribution::mirrors::Mirrors::load(args.registries_conf.as_deref())?;
+    let endpoints = mirrors.endpoints(&reference)?;
+    let (creds, cert_dir) = (args.src_creds.as_deref(), args.src_cert_dir.as_ref());
+    let mut last = None;
+    for endpoint in &endpoints.pull {
+        let plain_http = args.plain_http || endpoint.insecure;
+        let repository = repository(args, &endpoint.reference, creds, cert_dir, plain_http)?;
+        if !endpoint.mirror {
+            last = Some(repository);
+            break;
+        }
+        match content::Source::resolve(&repository, endpoint.reference.tag_or_digest()) {
+            Ok(_) => {
+                if !args.quiet {
+                    eprintln!(
+                        "pulling from the mirror {}",
+                        crate::terminal::escape_display(&endpoint.reference)
+                    );
+                }
+                return Ok((repository, reference));
+            }
+            Err(e) => {
+                if !args.quiet {
+                    eprintln!(
+                        "the mirror {} failed ({}), trying the next",
+                        crate::terminal::escape_display(&endpoint.reference),
+                        crate::terminal::escape_display(&e)
+                    );
+                }
+            }
+        }
+    }
+    let repository = match last {
+        Some(r) => r,
+        None => repository(args, &reference, creds, cert_dir, args.plain_http)?,
+    };
+    Ok((repository, reference))
+}
+
+/// A client for `reference`'s registry, as `oci copy` sets it up, and the repository.
+fn repository(
+    args: &Args,
+    reference: &Reference,
+    creds: Option<&str>,
+    cert_dir: Option<&PathBuf>,
+    plain_http: bool,
+) -> Result<Repository, Failure> {
+    let mut options = ClientOptions::default().plain_http(plain_http).credentials(credentials(
+        creds,
+        args.authfile.as_ref(),
+        reference.registry(),
+    )?);
+    if !plain_http {
         let host = reference.api_host();
         options = options.trust(oci_distribution::tls::Trust::for_registry(
             host,
@@ -177,7 +238,7 @@ fn remote(
     if let Some(mib) = args.chunk_mib {
         options = options.chunk_size(mib.max(1) << 20);
     }
-    Ok((Client::new(options).repository(&reference), reference))
+    Ok(Client::new(options).repository(reference))
 }
 
 /// Runs `oci copy`.
@@ -201,8 +262,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let progress = Progress::new(args.quiet);
     let (descriptor, stats) = match &args.source {
         Transport::Docker { reference } => {
-            let (repository, reference) =
-                remote(args, reference, args.src_creds.as_deref(), args.src_cert_dir.as_ref())?;
+            let (repository, reference) = pull_source(args, reference)?;
             let source = Watched { inner: &repository, progress: &progress };
             let tag = reference.tag_or_digest().to_owned();
             let same_registry = match &args.destination {

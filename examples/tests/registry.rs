@@ -457,6 +457,57 @@ fn login_and_logout() {
     assert_eq!(run(&["login", "-u", "hal", &host], "").status.code(), Some(2), "no password given");
 }
 
+#[test]
+fn pulls_try_mirrors_from_registries_conf_first() {
+    let origin = start(None);
+    let mirror = start(None);
+    let (o, m) = (format!("127.0.0.1:{}", origin.port), format!("127.0.0.1:{}", mirror.port));
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    source(&src);
+    let src_s = format!("oci:{}:v1", src.display());
+    // The mirror has v1 under its own path; only the origin has v2.
+    ok(oci(&["copy", "-q", "--plain-http", &src_s, &format!("docker://{m}/hub/team/app:v1")]));
+    ok(oci(&["copy", "-q", "--plain-http", &src_s, &format!("docker://{o}/team/app:v2")]));
+    let conf = work.path().join("registries.conf");
+    std::fs::write(
+        &conf,
+        format!("[[registry]]\nlocation = \"{o}\"\n[[registry.mirror]]\nlocation = \"{m}/hub\"\ninsecure = true\n\n[[registry]]\nlocation = \"127.0.0.1:1\"\nblocked = true\n"),
+    )
+    .unwrap();
+    let conf_s = conf.to_str().unwrap();
+    let pull = |tag: &str| {
+        let into = format!("oci:{}:{tag}", work.path().join(tag).display());
+        oci(&[
+            "copy",
+            "--plain-http",
+            "--registries-conf",
+            conf_s,
+            &format!("docker://{o}/team/app:{tag}"),
+            &into,
+        ])
+    };
+    let from_mirror = ok(pull("v1"));
+    assert!(
+        String::from_utf8_lossy(&from_mirror.stderr).contains("pulling from the mirror"),
+        "{from_mirror:?}"
+    );
+    assert_eq!(digest_of(&work.path().join("v1"), "v1"), digest_of(&src, "v1"));
+    let fallback = ok(pull("v2"));
+    assert!(String::from_utf8_lossy(&fallback.stderr).contains("trying the next"), "{fallback:?}");
+    assert_eq!(digest_of(&work.path().join("v2"), "v2"), digest_of(&src, "v1"));
+    let blocked = oci(&[
+        "copy",
+        "--plain-http",
+        "--registries-conf",
+        conf_s,
+        "docker://127.0.0.1:1/x:1",
+        &format!("oci:{}:x", work.path().join("x").display()),
+    ]);
+    assert_eq!(blocked.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&blocked.stderr).contains("blocked"), "{blocked:?}");
+}
+
 fn skopeo_out(args: &[&str]) -> Vec<u8> {
     let out = tool("skopeo", "skopeo").args(args).output().unwrap();
     assert!(out.status.success(), "skopeo {args:?}: {}", String::from_utf8_lossy(&out.stderr));

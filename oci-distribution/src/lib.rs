@@ -127,6 +127,7 @@ pub mod client;
 pub mod credentials;
 pub mod endpoint;
 mod error;
+pub mod mirrors;
 #[cfg(any(feature = "client", feature = "async-client"))]
 mod options;
 pub mod proto;

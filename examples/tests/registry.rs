@@ -508,6 +508,122 @@ fn pulls_try_mirrors_from_registries_conf_first() {
     assert!(String::from_utf8_lossy(&blocked.stderr).contains("blocked"), "{blocked:?}");
 }
 
+/// An HTTP proxy of the test's own on 127.0.0.1 (absolute-form requests forwarded to
+/// `upstream` as HTTP/1.0): the request lines it saw.
+fn http_proxy(upstream: u16) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                log.lock().unwrap().push(line.trim().to_owned());
+                let mut parts = line.split_whitespace();
+                let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                if method == "CONNECT" {
+                    // A tunnel: skip the head, answer, then copy both ways.
+                    loop {
+                        let mut h = String::new();
+                        if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+                            break;
+                        }
+                    }
+                    let Ok(up) = TcpStream::connect(("127.0.0.1", upstream)) else { return };
+                    let _ = stream.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                    let (mut up_read, mut down_write) =
+                        (up.try_clone().unwrap(), stream.try_clone().unwrap());
+                    let back = std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut up_read, &mut down_write);
+                        let _ = down_write.shutdown(std::net::Shutdown::Both);
+                    });
+                    let mut up_write = up;
+                    let buffered = reader.buffer().to_vec();
+                    let _ = up_write.write_all(&buffered);
+                    let _ = std::io::copy(reader.get_mut(), &mut up_write);
+                    let _ = up_write.shutdown(std::net::Shutdown::Both);
+                    let _ = back.join();
+                    return;
+                }
+                let mut head = format!("{method} {target} HTTP/1.0\r\n");
+                let mut length = 0usize;
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+                        break;
+                    }
+                    let lower = h.to_ascii_lowercase();
+                    if lower.starts_with("content-length:") {
+                        length = h[15..].trim().parse().unwrap_or(0);
+                    }
+                    if !lower.starts_with("connection:") && !lower.starts_with("proxy-") {
+                        head.push_str(&h);
+                    }
+                }
+                head.push_str("\r\n");
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let Ok(mut up) = TcpStream::connect(("127.0.0.1", upstream)) else { return };
+                let _ = up.write_all(head.as_bytes());
+                let _ = up.write_all(&body);
+                let mut answer = Vec::new();
+                let _ = up.read_to_end(&mut answer);
+                let _ = stream.write_all(&answer);
+            });
+        }
+    });
+    (port, seen)
+}
+
+#[test]
+fn proxies_from_the_environment() {
+    let registry = start(None);
+    let host = format!("127.0.0.1:{}", registry.port);
+    let (proxy, seen) = http_proxy(registry.port);
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    source(&src);
+    let run = |tag: &str, no_proxy: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_oci"));
+        command
+            .args([
+                "copy",
+                "-q",
+                "--plain-http",
+                &format!("oci:{}:v1", src.display()),
+                &format!("docker://{host}/proxied/app:{tag}"),
+            ])
+            .env("HTTP_PROXY", format!("http://127.0.0.1:{proxy}"))
+            .env_remove("http_proxy")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy");
+        if let Some(no_proxy) = no_proxy {
+            command.env("NO_PROXY", no_proxy);
+        }
+        ok(command.output().unwrap())
+    };
+    run("via", None);
+    let through = seen.lock().unwrap().clone();
+    // ureq tunnels (CONNECT) even plain HTTP through a proxy.
+    assert!(
+        through.iter().any(|l| l.starts_with(&format!("CONNECT {host}"))
+            || l.contains(&format!("http://{host}/v2/"))),
+        "{through:?}"
+    );
+    // NO_PROXY names the registry: nothing goes through the proxy.
+    seen.lock().unwrap().clear();
+    run("direct", Some("127.0.0.1"));
+    assert!(seen.lock().unwrap().is_empty(), "{:?}", seen.lock().unwrap());
+}
+
 fn skopeo_out(args: &[&str]) -> Vec<u8> {
     let out = tool("skopeo", "skopeo").args(args).output().unwrap();
     assert!(out.status.success(), "skopeo {args:?}: {}", String::from_utf8_lossy(&out.stderr));

@@ -101,6 +101,13 @@
 //!   push;
 //! - blobs redirected to storage: followed without the registry's credentials.
 //!
+//! # Proxies
+//!
+//! Both drivers take their proxy from the environment: `HTTPS_PROXY`, `HTTP_PROXY` and
+//! `ALL_PROXY` (or their lower-case names), with `NO_PROXY` naming the hosts reached
+//! directly. An HTTPS registry is reached through a tunnel (`CONNECT`): the proxy sees
+//! neither the requests nor the credentials.
+//!
 //! # Types
 //!
 //! | item | spec |

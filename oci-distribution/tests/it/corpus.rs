@@ -134,3 +134,47 @@ fn async_copy_pushes_and_pulls_the_corpus_app_image_as_skopeo_sees_it() {
         String::from_utf8_lossy(&missing.stderr)
     );
 }
+
+#[test]
+fn async_copy_honours_proxies_from_the_environment() {
+    use crate::proxy::{Fault, Proxy};
+    let registry = Registry::start(None);
+    let host = registry.host();
+    let source = oci_image::content::MemoryStore::new();
+    let root = crate::client::multi(&source, 100 << 10);
+    let remote = oci_distribution::client::Client::new(crate::client::options())
+        .repository(&crate::client::reference(&host, "proxied/app:v1"));
+    oci_image::content::copy(&source, "multi", &remote, "v1", &Default::default()).unwrap();
+    let proxy = Proxy::start(registry.port, None, |_| Fault::Pass);
+    let work = tempfile::tempdir().unwrap();
+    let example = example();
+    let pull = |dir: &str, no_proxy: Option<&str>| {
+        let mut command = Command::new(&example);
+        command
+            .args([
+                "--plain-http",
+                &format!("docker://{host}/proxied/app:v1"),
+                &format!("oci:{}:v1", work.path().join(dir).display()),
+            ])
+            .env("HTTP_PROXY", format!("http://{}", proxy.host()))
+            .env_remove("http_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy");
+        if let Some(no_proxy) = no_proxy {
+            command.env("NO_PROXY", no_proxy);
+        }
+        let out = command.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(pull("via", None).trim(), root.digest.as_str());
+    assert!(
+        proxy.log.lock().unwrap().iter().any(|l| l.contains("/v2/proxied/app/manifests/v1")),
+        "{:?}",
+        proxy.log.lock().unwrap()
+    );
+    proxy.log.lock().unwrap().clear();
+    assert_eq!(pull("direct", Some("127.0.0.1")).trim(), root.digest.as_str());
+    assert!(proxy.log.lock().unwrap().is_empty(), "NO_PROXY: {:?}", proxy.log.lock().unwrap());
+}

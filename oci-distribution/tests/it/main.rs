@@ -6,7 +6,7 @@
 mod async_client;
 #[cfg(feature = "client")]
 mod client;
-#[cfg(feature = "async-client")]
+#[cfg(all(feature = "client", feature = "async-client"))]
 mod corpus;
 mod properties;
 #[cfg(feature = "client")]

@@ -115,11 +115,16 @@ impl Service {
             return;
         }
         let target = line.split_whitespace().nth(1).unwrap_or_default().to_owned();
+        let post = line.starts_with("POST ");
         let mut user = None;
+        let mut length = 0usize;
         loop {
             let mut h = String::new();
             if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
                 break;
+            }
+            if let Some(v) = h.trim().to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
             }
             if let Some(value) = h
                 .trim()
@@ -133,14 +138,50 @@ impl Service {
                 user = Some(String::from_utf8_lossy(&decoded).into_owned());
             }
         }
-        let scopes: Vec<String> = target
-            .split_once('?')
-            .map(|(_, q)| q)
-            .unwrap_or_default()
+        // An OAuth2 POST (refresh-token grant) carries its parameters in a form body.
+        let mut form = vec![0u8; length];
+        if post {
+            let _ = reader.read_exact(&mut form);
+        }
+        let form = String::from_utf8_lossy(&form).into_owned();
+        let query = if post {
+            form.as_str()
+        } else {
+            target.split_once('?').map(|(_, q)| q).unwrap_or_default()
+        };
+        let decode = |s: &str| {
+            s.replace("%3A", ":").replace("%2F", "/").replace("%2C", ",").replace("%20", " ")
+        };
+        let scopes: Vec<String> = query
             .split('&')
             .filter_map(|kv| kv.strip_prefix("scope="))
-            .map(|s| s.replace("%3A", ":").replace("%2F", "/").replace("%2C", ","))
+            .flat_map(|s| decode(s).split(' ').map(str::to_owned).collect::<Vec<_>>())
             .collect();
+        if post {
+            let refresh = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("refresh_token="))
+                .unwrap_or_default();
+            let grant = query.split('&').any(|kv| kv == "grant_type=refresh_token");
+            let (status, body) = if grant && refresh == "bob-refresh" {
+                (
+                    "200 OK",
+                    format!(
+                        r#"{{"access_token":"{}","expires_in":300}}"#,
+                        self.token(Some("bob"), &scopes)
+                    ),
+                )
+            } else {
+                ("401 Unauthorized", r#"{"error":"invalid_grant"}"#.to_owned())
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.flush();
+            return;
+        }
         let (status, body) = match user.as_deref() {
             Some("bob:pw") => ("200 OK", self.token(Some("bob"), &scopes)),
             Some(_) => ("401 Unauthorized", String::new()),
@@ -336,6 +377,25 @@ fn a_token_service_elsewhere_over_tls_anonymous_and_private() {
         oci_distribution::Error::of_content(&err).and_then(oci_distribution::Error::auth_failure),
         Some(AuthFailure::Refused)
     );
+    // An identity token from an auth file: exchanged at the token service (OAuth2
+    // refresh-token grant), never sent as a password.
+    let auth = dir.join("auth.json");
+    std::fs::write(&auth, format!(r#"{{"auths":{{"{host}":{{"identitytoken":"bob-refresh"}}}}}}"#))
+        .unwrap();
+    let found =
+        oci_distribution::credentials::find(&host, Some(&auth), &Default::default()).unwrap();
+    assert!(found.as_ref().is_some_and(|c| c.identity_token));
+    let with_token = Client::new(options().credentials(found));
+    let back = MemoryStore::new();
+    copy(
+        &with_token.repository(&reference(&host, "private/app:v1")),
+        "v1",
+        &back,
+        "v1",
+        &CopyOptions::default(),
+    )
+    .unwrap();
+    assert_same(&source, &back, &root);
     // Without the CA: refused, the host named.
     let untrusted =
         Client::new(ClientOptions::default()).repository(&reference(&host, "public/app:v1"));

@@ -118,7 +118,9 @@ fn render(name: &Name, sentinel: &Path, link: bool) -> Vec<u8> {
                 Word::Wh => b".wh.a",
                 Word::Root => b"root",
             }),
-            Part::Sentinel if link => out.extend_from_slice(sentinel.as_os_str().as_encoded_bytes()),
+            Part::Sentinel if link => {
+                out.extend_from_slice(sentinel.as_os_str().as_encoded_bytes())
+            }
             Part::Sentinel => out.extend_from_slice(b"sentinel"),
             Part::Long(n) => out.extend(std::iter::repeat_n(b'l', 100 + usize::from(*n))),
         }
@@ -137,8 +139,20 @@ fn octal(field: &mut [u8], value: u64) {
     field[width] = 0;
 }
 
+/// The fields of one header.
+struct Head<'a> {
+    name: &'a [u8],
+    kind: u8,
+    size: u64,
+    mode: u32,
+    owner: u64,
+    link: &'a [u8],
+    dev: (u8, u8),
+}
+
 /// One 512-byte header with a correct checksum.
-fn header(name: &[u8], kind: u8, size: u64, mode: u32, owner: u64, link: &[u8], dev: (u8, u8)) -> [u8; 512] {
+fn header(head: &Head<'_>) -> [u8; 512] {
+    let Head { name, kind, size, mode, owner, link, dev } = *head;
     let mut h = [0u8; 512];
     let name = &name[..name.len().min(100)];
     h[..name.len()].copy_from_slice(name);
@@ -227,12 +241,28 @@ fn tar(layer: &Layer, sentinel: &Path) -> Vec<u8> {
             if !link.is_empty() {
                 records.extend(record("linkpath", &link));
             }
-            out.extend_from_slice(&header(b"PaxHeaders/entry", b'x', records.len() as u64, 0o644, 0, b"", (0, 0)));
+            out.extend_from_slice(&header(&Head {
+                name: b"PaxHeaders/entry",
+                kind: b'x',
+                size: records.len() as u64,
+                mode: 0o644,
+                owner: 0,
+                link: b"",
+                dev: (0, 0),
+            }));
             out.extend_from_slice(&records);
             pad(&mut out);
         }
         let mode = u32::from(entry.mode) & 0o7777;
-        out.extend_from_slice(&header(&name, kind, data.len() as u64, mode, u64::from(entry.owner), &link, dev));
+        out.extend_from_slice(&header(&Head {
+            name: &name,
+            kind,
+            size: data.len() as u64,
+            mode,
+            owner: u64::from(entry.owner),
+            link: &link,
+            dev,
+        }));
         out.extend_from_slice(&data);
         pad(&mut out);
     }
@@ -251,7 +281,12 @@ fn snapshot(dir: &Path, skip: &Path, out: &mut Vec<String>) {
         }
         let m = std::fs::symlink_metadata(&p).unwrap();
         let content = if m.is_file() { std::fs::read(&p).unwrap() } else { Vec::new() };
-        out.push(format!("{} {:?} {:?}", p.display(), std::os::unix::fs::MetadataExt::mode(&m), content));
+        out.push(format!(
+            "{} {:?} {:?}",
+            p.display(),
+            std::os::unix::fs::MetadataExt::mode(&m),
+            content
+        ));
         if m.is_dir() {
             snapshot(&p, skip, out);
         }
@@ -281,7 +316,9 @@ fuzz_target!(|input: Input| {
                 gz.write_all(&plain).unwrap();
                 (MediaType::ImageLayerGzip, gz.finish().unwrap())
             }
-            Compression::Zstd => (MediaType::ImageLayerZstd, zstd::encode_all(&plain[..], 1).unwrap()),
+            Compression::Zstd => {
+                (MediaType::ImageLayerZstd, zstd::encode_all(&plain[..], 1).unwrap())
+            }
         };
         let descriptor = Descriptor::for_bytes(media_type, &blob);
         let _ = layer::apply(&root, blob.as_slice(), &descriptor, &diff_id, &options);

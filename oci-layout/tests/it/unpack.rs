@@ -113,7 +113,7 @@ fn diff_ids_must_count_one_per_layer() {
         .unwrap();
     layout.tag(&bad, "bad").unwrap();
     let err =
-        layout.unpack("bad", None, &dir.path().join("x"), &ApplyOptions::default()).unwrap_err();
+        layout.unpack("bad", None, dir.path().join("x"), &ApplyOptions::default()).unwrap_err();
     assert!(err.to_string().contains("diff_ids"), "{err}");
     assert!(
         matches!(

@@ -359,7 +359,10 @@ fn write_or_check(dir: &std::path::Path, seeds: &[(&str, Vec<u8>)]) {
 
 /// A tar of `(name, kind, link, content)` members, written byte by byte so that any name
 /// can be given.
-fn members(entries: &[(&[u8], u8, &[u8], &[u8])]) -> Vec<u8> {
+/// An archive member: name, tar type, link target, content.
+type Member<'a> = (&'a [u8], u8, &'a [u8], &'a [u8]);
+
+fn members(entries: &[Member<'_>]) -> Vec<u8> {
     let raws: Vec<Raw<'_>> = entries
         .iter()
         .map(|&(name, kind, link, data)| {
@@ -401,7 +404,7 @@ fn archive_seeds() -> Vec<(&'static str, Vec<u8>)> {
         input
     };
     vec![
-        ("oci-export", seed(0, oci.clone())),
+        ("oci-export", seed(0, oci)),
         ("docker-export", seed(1, docker.clone())),
         ("docker-export-named", seed(3, docker)),
         (

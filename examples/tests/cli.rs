@@ -282,3 +282,35 @@ fn demo_bundle_runs_with_runc() {
         assert!(stdout.contains("6. "), "{stdout}");
     }
 }
+
+/// Issue 17, class 8: a name from a tar header that the applier refuses reaches stderr
+/// with its control characters escaped.
+#[test]
+fn issue17_tar_entry_names_are_printed_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let layout = Layout::create(&path).unwrap();
+    let tar = tar_with("x", b"x");
+    // The tar crate refuses such a name: write it into the header by hand.
+    let mut tar = tar;
+    let name = b"../\x1b]0;owned\x07\x1b[2J";
+    tar[..100].fill(0);
+    tar[..name.len()].copy_from_slice(name);
+    tar[148..156].copy_from_slice(b"        ");
+    let sum: u32 = tar[..512].iter().map(|&b| u32::from(b)).sum();
+    tar[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let layer = layout.put_bytes(MediaType::ImageLayer, &tar).unwrap();
+    let host = oci_image::Platform::host();
+    let mut config = ImageConfiguration::new(host.os.as_str(), host.architecture.as_str());
+    config.rootfs.diff_ids.push(Digest::sha256(&tar));
+    let image = layout.write_image(&config, vec![layer], Default::default()).unwrap();
+    layout.tag(&image, "v1").unwrap();
+    let o = oci(&[
+        "unpack",
+        &format!("oci:{}:v1", path.display()),
+        dir.path().join("r").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(!o.stderr.contains(&0x1b) && !o.stderr.contains(&0x07), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("\\u{1b}"), "{o:?}");
+}

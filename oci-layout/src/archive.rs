@@ -73,6 +73,27 @@ fn clean_name(raw: &str) -> &str {
 /// [`Error::MissingArchiveMember`] or [`Error::NotALayout`] for an archive without a
 /// layout, [`Error::InvalidArchiveMember`] for a blob whose name is not a digest,
 /// [`Error::ReferenceNotFound`], or I/O errors.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = tempfile::tempdir()?;
+/// use oci_layout::oci_image::{ImageConfiguration, ImageManifest, MediaType};
+/// use oci_layout::{Layout, archive};
+/// let layout = Layout::create(dir.path().join("a"))?;
+/// let layer = layout.put_bytes(MediaType::ImageLayer, b"the bytes of a layer")?;
+/// let config = ImageConfiguration::new("linux", "amd64");
+/// let config = layout.put_json(MediaType::ImageConfig, &config)?;
+/// let manifest = ImageManifest::new(config, vec![layer.clone()]);
+/// let manifest = layout.put_json(MediaType::ImageManifest, &manifest)?;
+/// layout.tag(&manifest, "v1")?;
+/// // Out to a tar in memory, and into another layout, every blob verified.
+/// let tar = archive::export_oci(&layout, "v1", "exported", Vec::new())?;
+/// let other = Layout::create(dir.path().join("b"))?;
+/// let imported = archive::import_oci(&tar[..], &other, Some("exported"), "v1")?;
+/// assert_eq!(imported.digest, manifest.digest);
+/// assert!(other.has_blob(&layer.digest)?);
+/// # Ok(()) }
+/// ```
 pub fn import_oci(
     input: impl Read,
     target: &Layout,

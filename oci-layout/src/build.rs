@@ -52,7 +52,7 @@ impl Layout {
         };
         if !manifest.config.media_type.is_config() {
             return Err(Error::WrongMediaType {
-                digest: manifest.config.digest.clone(),
+                digest: manifest.config.digest,
                 media_type: manifest.config.media_type,
                 expected: "an image configuration",
             });

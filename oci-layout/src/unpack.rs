@@ -129,6 +129,33 @@ impl Layout {
     ///
     /// # Errors
     /// [`UnpackError`] naming the layer or what else failed.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// use oci_layout::Layout;
+    /// use oci_layout::layer::{ApplyOptions, CreateOptions};
+    /// use oci_layout::oci_image::{ImageConfiguration, Platform};
+    ///
+    /// // An image of one directory, for this machine.
+    /// let tree = dir.path().join("tree");
+    /// std::fs::create_dir_all(tree.join("etc"))?;
+    /// std::fs::write(tree.join("etc/hello"), "hello")?;
+    /// let layout = Layout::create(dir.path().join("layout"))?;
+    /// let layer = layout.put_layer(&tree, None, &CreateOptions::default())?;
+    /// let host = Platform::host();
+    /// let mut config = ImageConfiguration::new(host.os.as_str(), host.architecture.as_str());
+    /// config.rootfs.diff_ids.push(layer.diff_id);
+    /// let image = layout.write_image(&config, vec![layer.descriptor], Default::default())?;
+    /// layout.tag(&image, "v1")?;
+    ///
+    /// let rootfs = dir.path().join("rootfs");
+    /// let options = ApplyOptions::default().rootless(true);
+    /// let report = layout.unpack("v1", None, &rootfs, &options)?;
+    /// assert_eq!(report.layers.len(), 1);
+    /// assert_eq!(std::fs::read_to_string(rootfs.join("etc/hello"))?, "hello");
+    /// # Ok(()) }
+    /// ```
     pub fn unpack(
         &self,
         reference: &str,

@@ -127,7 +127,10 @@ use rustix::io::Errno;
 #[non_exhaustive]
 pub struct ApplyOptions {
     /// Apply as an unprivileged user: no owners, devices as empty files, no
-    /// `security.*`/`trusted.*` xattrs. Default: false.
+    /// `security.*`/`trusted.*` xattrs, and directories whose mode shuts their owner out
+    /// (`0000`, `0500`) kept open (`mode | 0700`) while the layer fills them, given their
+    /// recorded mode when it ends (as also happens whenever the process is not root).
+    /// Default: false.
     pub rootless: bool,
     /// Largest decompressed layer. Default: 64 GiB.
     pub max_total_size: u64,

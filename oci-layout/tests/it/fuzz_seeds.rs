@@ -6,6 +6,11 @@
 //!
 //! A fuzz input is one byte (even: one layer; `(byte >> 1) % 6` picks plain, gzip or zstd;
 //! odd: two layers cut at `byte * len / 256`) followed by the layer bytes.
+//!
+//! The seeds of `archive_import` (`fuzz/corpus/archive_import/`) are made the same way:
+//! archives our exporters write, and hostile variations of them; its first byte picks
+//! `oci-archive` (even) or `docker-archive` (odd, asking for `example/app:v1` when bit 1
+//! is set).
 
 use std::path::PathBuf;
 
@@ -329,15 +334,157 @@ fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/layer_apply")
 }
 
+/// Writes `seeds` into `dir` with `OCI_WRITE_FUZZ_SEEDS` set, else checks they are there.
+fn write_or_check(dir: &std::path::Path, seeds: &[(&str, Vec<u8>)]) {
+    let write = std::env::var_os("OCI_WRITE_FUZZ_SEEDS").is_some();
+    if write {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    for (name, input) in seeds {
+        let path = dir.join(name);
+        if write {
+            std::fs::write(&path, input).unwrap();
+            continue;
+        }
+        let committed = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!("{}: {e}; make the seeds with OCI_WRITE_FUZZ_SEEDS=1", path.display())
+        });
+        assert!(
+            &committed == input,
+            "{} is stale: make the seeds with OCI_WRITE_FUZZ_SEEDS=1",
+            path.display()
+        );
+    }
+}
+
+/// A tar of `(name, kind, link, content)` members, written byte by byte so that any name
+/// can be given.
+/// An archive member: name, tar type, link target, content.
+type Member<'a> = (&'a [u8], u8, &'a [u8], &'a [u8]);
+
+fn members(entries: &[Member<'_>]) -> Vec<u8> {
+    let raws: Vec<Raw<'_>> = entries
+        .iter()
+        .map(|&(name, kind, link, data)| {
+            let mut r = raw(name, kind);
+            r.link = link;
+            r.data = data;
+            r
+        })
+        .collect();
+    tar(&raws)
+}
+
+/// The `archive_import` seeds: exports of a small image, and hostile archives.
+fn archive_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    use oci_image::{Digest, ImageConfiguration, MediaType};
+    use oci_layout::{Layout, archive};
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout::create(dir.path()).unwrap();
+    let layer_tar = tar(&[raw(b"etc/", b'5'), file(b"etc/hello", b"hello")]);
+    let layer = layout.put_bytes(MediaType::ImageLayer, &layer_tar).unwrap();
+    let mut config = ImageConfiguration::new("linux", "amd64");
+    config.rootfs.diff_ids.push(Digest::sha256(&layer_tar));
+    let image = layout.write_image(&config, vec![layer], Default::default()).unwrap();
+    layout.tag(&image, "v1").unwrap();
+    let oci = archive::export_oci(&layout, "v1", "v1", Vec::new()).unwrap();
+    let docker = archive::export_docker(&layout, "v1", Some("example/app:v1"), Vec::new()).unwrap();
+    let config_bytes = serde_json::to_vec(&config).unwrap();
+    let config_name = format!("{}.json", Digest::sha256(&config_bytes).encoded());
+    let layer_name = format!("{}.tar", Digest::sha256(&layer_tar).encoded());
+    let manifest = |config: &str, layer: &str| {
+        format!(r#"[{{"Config":"{config}","RepoTags":["example/app:v1"],"Layers":["{layer}"]}}]"#)
+            .into_bytes()
+    };
+    let good_manifest = manifest(&config_name, &layer_name);
+    let escaping_manifest = manifest("../../etc/passwd", &format!("../{layer_name}"));
+    let seed = |first: u8, bytes: Vec<u8>| {
+        let mut input = vec![first];
+        input.extend(bytes);
+        input
+    };
+    vec![
+        ("oci-export", seed(0, oci)),
+        ("docker-export", seed(1, docker.clone())),
+        ("docker-export-named", seed(3, docker)),
+        (
+            "hostile-oci-member-names",
+            seed(
+                0,
+                members(&[
+                    (b"oci-layout", b'0', b"", br#"{"imageLayoutVersion":"1.0.0"}"#),
+                    (b"../blobs/sha256/x", b'0', b"", b"escape"),
+                    (b"/etc/passwd", b'0', b"", b"absolute"),
+                    (b"blobs/sha256/not-a-digest", b'0', b"", b"bad"),
+                    (b"index.json", b'2', b"/etc/passwd", b""),
+                ]),
+            ),
+        ),
+        (
+            "hostile-oci-no-index",
+            seed(0, members(&[(b"oci-layout", b'0', b"", br#"{"imageLayoutVersion":"1.0.0"}"#)])),
+        ),
+        (
+            "hostile-docker-links",
+            seed(
+                1,
+                members(&[
+                    (config_name.as_bytes(), b'0', b"", &config_bytes),
+                    (b"real/layer.tar", b'0', b"", &layer_tar),
+                    (layer_name.as_bytes(), b'2', b"../../../etc/passwd", b""),
+                    (b"manifest.json", b'0', b"", &good_manifest),
+                ]),
+            ),
+        ),
+        (
+            "hostile-docker-escaping-manifest",
+            seed(
+                1,
+                members(&[
+                    (config_name.as_bytes(), b'0', b"", &config_bytes),
+                    (layer_name.as_bytes(), b'0', b"", &layer_tar),
+                    (b"manifest.json", b'0', b"", &escaping_manifest),
+                ]),
+            ),
+        ),
+        (
+            "hostile-docker-diff-id",
+            seed(
+                3,
+                members(&[
+                    (config_name.as_bytes(), b'0', b"", &config_bytes),
+                    (layer_name.as_bytes(), b'0', b"", b"not the layer"),
+                    (b"manifest.json", b'0', b"", &good_manifest),
+                ]),
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn archive_import_seed_corpus_is_current() {
+    let seeds = archive_seeds();
+    // The exports import back; the hostile archives are refused.
+    for (name, input) in &seeds {
+        let dir = tempfile::tempdir().unwrap();
+        let target = oci_layout::Layout::create(dir.path()).unwrap();
+        let (&which, bytes) = input.split_first().unwrap();
+        let result = if which % 2 == 0 {
+            oci_layout::archive::import_oci(bytes, &target, None, "t")
+        } else {
+            let wanted = (which & 2 != 0).then_some("example/app:v1");
+            oci_layout::archive::import_docker(bytes, &target, wanted, "t")
+        };
+        assert_eq!(result.is_ok(), !name.starts_with("hostile"), "{name}: {result:?}");
+    }
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/archive_import");
+    write_or_check(&dir, &seeds);
+}
+
 #[test]
 fn fuzz_seed_corpus_is_current_and_contained() {
     let seeds = seeds();
-    let dir = corpus_dir();
-    let write = std::env::var_os("OCI_WRITE_FUZZ_SEEDS").is_some();
-    if write {
-        std::fs::create_dir_all(&dir).unwrap();
-    }
-    for (name, input) in &seeds {
+    for (_, input) in &seeds {
         // As the fuzz target cuts it: one layer, or two.
         let (&split, rest) = input.split_first().unwrap();
         let cut = usize::from(split) * rest.len() / 256;
@@ -348,20 +495,8 @@ fn fuzz_seed_corpus_is_current_and_contained() {
             // Hostile seeds may be refused; the scene checks that nothing outside changed.
             let _ = scene.apply(layer);
         }
-        let path = dir.join(name);
-        if write {
-            std::fs::write(&path, input).unwrap();
-        } else {
-            let committed = std::fs::read(&path).unwrap_or_else(|e| {
-                panic!("{}: {e}; make the seeds with OCI_WRITE_FUZZ_SEEDS=1", path.display())
-            });
-            assert!(
-                &committed == input,
-                "{} is stale: make the seeds with OCI_WRITE_FUZZ_SEEDS=1",
-                path.display()
-            );
-        }
     }
+    write_or_check(&corpus_dir(), &seeds);
     // The well-formed seeds apply whole.
     for name in ["files", "every-type", "long-names-gnu", "pax", "whiteouts-two-layers"] {
         let input = &seeds.iter().find(|(n, _)| *n == name).unwrap().1;

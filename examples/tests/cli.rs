@@ -314,3 +314,48 @@ fn issue17_tar_entry_names_are_printed_escaped() {
     assert!(!o.stderr.contains(&0x1b) && !o.stderr.contains(&0x07), "{o:?}");
     assert!(String::from_utf8_lossy(&o.stderr).contains("\\u{1b}"), "{o:?}");
 }
+
+/// Issue 17, class 3, as it was found: an index that names its manifest's digest twice,
+/// first as `application/octet-stream`, then as the manifest. `oci copy` skipped the
+/// manifest's children yet tagged the image (exit 0; unpack then failed), and `validate`
+/// passed a layout whose blobs were missing.
+#[test]
+fn issue17_index_naming_a_manifest_twice_copies_validates_and_unpacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let layout = layout(&path);
+    let mut manifest = layout.resolve("v1", None).unwrap();
+    manifest.annotations.clear();
+    manifest.platform = Some(oci_image::Platform::host());
+    let as_blob = oci_image::Descriptor::new(
+        MediaType::from("application/octet-stream"),
+        manifest.size,
+        manifest.digest.clone(),
+    );
+    let index = oci_image::ImageIndex::new(vec![as_blob, manifest]);
+    let index = layout.put_json(MediaType::ImageIndex, &index).unwrap();
+    layout.tag(&index, "twice").unwrap();
+    let src = format!("oci:{}:twice", path.display());
+    let dest = dir.path().join("dest");
+    let o = oci(&["copy", "--all-platforms", &src, &format!("oci:{}:twice", dest.display())]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let o = oci(&["validate", &format!("oci:{}", dest.display())]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let rootfs = dir.path().join("rootfs");
+    let o = oci(&[
+        "unpack",
+        &format!("oci:{}:twice", dest.display()),
+        rootfs.to_str().unwrap(),
+        "--rootless",
+    ]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(rootfs.join("hello.txt")).unwrap(), b"hello");
+
+    // And a layout missing the manifest's layer does not validate, whichever edge is first.
+    let image = layout.image(&layout.resolve("v1", None).unwrap()).unwrap();
+    let layer = &image.manifest.layers[0];
+    std::fs::remove_file(dest.join("blobs/sha256").join(layer.digest.encoded())).unwrap();
+    let o = oci(&["validate", &format!("oci:{}", dest.display())]);
+    assert_eq!(code(&o), 1);
+    assert!(String::from_utf8_lossy(&o.stderr).contains(layer.digest.as_str()));
+}

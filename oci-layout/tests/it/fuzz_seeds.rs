@@ -1,4 +1,4 @@
-//! The seed corpus of the `layer_apply` fuzz target (`fuzz/corpus/layer_apply/`), made
+//! The seed corpus of the `layer_apply` fuzz target (`fuzz/seeds/layer_apply/`), made
 //! here: small layers of every entry type, whiteouts, long names, PAX records, and the
 //! hostile forms of the layer tests. This test applies each seed as the fuzz target does
 //! (the sentinel beside the root must not change) and checks that the committed files are
@@ -7,7 +7,7 @@
 //! A fuzz input is one byte (even: one layer; `(byte >> 1) % 6` picks plain, gzip or zstd;
 //! odd: two layers cut at `byte * len / 256`) followed by the layer bytes.
 //!
-//! The seeds of `archive_import` (`fuzz/corpus/archive_import/`) are made the same way:
+//! The seeds of `archive_import` (`fuzz/seeds/archive_import/`) are made the same way:
 //! archives our exporters write, and hostile variations of them; its first byte picks
 //! `oci-archive` (even) or `docker-archive` (odd, asking for `example/app:v1` when bit 1
 //! is set).
@@ -331,7 +331,7 @@ fn seeds() -> Vec<(&'static str, Vec<u8>)> {
 }
 
 fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/layer_apply")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/layer_apply")
 }
 
 /// Writes `seeds` into `dir` with `OCI_WRITE_FUZZ_SEEDS` set, else checks they are there.
@@ -477,7 +477,7 @@ fn archive_import_seed_corpus_is_current() {
         };
         assert_eq!(result.is_ok(), !name.starts_with("hostile"), "{name}: {result:?}");
     }
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/archive_import");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/archive_import");
     write_or_check(&dir, &seeds);
 }
 

@@ -144,6 +144,10 @@ mod reference;
 pub mod tls;
 
 pub use error::{ErrorCode, ErrorResponse, RegistryError};
+/// The `http` crate whose requests and responses the protocol core speaks.
+pub use http;
+/// The image-spec crate whose types this crate's API uses.
+pub use oci_image;
 #[cfg(any(feature = "client", feature = "async-client"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "client", feature = "async-client"))))]
 pub use options::ClientOptions;

@@ -312,6 +312,10 @@ fn survives_with(
     assert_same(&source, &back, &root);
     let blocking = proxy.faults().len();
     assert!(blocking > 0, "the rule injected nothing");
+    // skopeo, asking the registry directly, sees the image that was pushed.
+    let image = format!("docker://{}/faults/app:v1", registry.host());
+    let seen = crate::support::skopeo_raw(&image, &["--tls-verify=false"]);
+    assert_eq!(oci_image::Digest::sha256(&seen), root.digest);
     #[cfg(feature = "async-client")]
     {
         let back = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

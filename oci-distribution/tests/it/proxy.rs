@@ -28,6 +28,8 @@ pub(crate) enum Fault {
     Slow(usize),
     /// Forward; send the head, then nothing for this many milliseconds, then the body.
     Stall(u64),
+    /// Wait this many milliseconds, then forward (a slow round trip).
+    Delay(u64),
     /// Answer `307 Temporary Redirect` to the same target on this host (another origin
     /// for the client, this proxy in fact), as registries send blobs to storage.
     Redirect(&'static str),
@@ -259,6 +261,7 @@ fn serve(
             let _ = stream.shutdown(Shutdown::Both);
             return Ok(());
         }
+        Fault::Delay(ms) => std::thread::sleep(std::time::Duration::from_millis(ms)),
         Fault::Redirect(to) => {
             let location = format!("http://{to}:{own_port}{}", request.target);
             answer(&mut stream, 307, &[("Location", location)], b"");

@@ -54,13 +54,29 @@ impl Registry {
         Self::start_inner(basic, tls, "")
     }
 
+    /// A registry whose `http:` section ends with `http_extra` (YAML, indented under
+    /// `http:`), for TLS settings such as `clientcas`.
+    pub(crate) fn start_custom_http(http_extra: &str) -> Self {
+        Self::start_full(None, None, "", http_extra)
+    }
+
     fn start_inner(basic: Option<(&str, &str)>, tls: Option<(&Path, &Path)>, auth: &str) -> Self {
+        Self::start_full(basic, tls, auth, "")
+    }
+
+    fn start_full(
+        basic: Option<(&str, &str)>,
+        tls: Option<(&Path, &Path)>,
+        auth: &str,
+        http_extra: &str,
+    ) -> Self {
         let port = free_port();
         let dir = tempfile::tempdir().unwrap();
         let mut config = format!(
             "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: a-fixed-secret-so-uploads-survive-a-restart\n",
             dir.path().join("data").display()
         );
+        config.push_str(http_extra);
         if let Some((certificate, key)) = tls {
             config.push_str(&format!(
                 "  tls:\n    certificate: {}\n    key: {}\n",
@@ -119,4 +135,23 @@ impl Registry {
             std::thread::sleep(Duration::from_millis(25));
         }
     }
+}
+
+/// `skopeo inspect --raw` of `image` (plain HTTP allowed), with `extra` arguments: the
+/// manifest bytes skopeo sees.
+pub(crate) fn skopeo_raw(image: &str, extra: &[&str]) -> Vec<u8> {
+    let out = Command::new("skopeo")
+        .args(["inspect", "--raw"])
+        .args(extra)
+        .arg(image)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run `skopeo` ({e}): install it (apt-get install skopeo)")
+        });
+    assert!(
+        out.status.success(),
+        "skopeo inspect {image}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
 }

@@ -155,3 +155,96 @@ fn error_chain(e: &oci_distribution::Error) -> String {
     }
     message
 }
+
+#[test]
+fn a_client_certificate_from_a_cert_dir() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let (ca, certificate, key) = make_ca(dir);
+    // A client certificate signed by the same CA.
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=client",
+            "-keyout",
+            "client.key",
+            "-out",
+            "client.csr",
+        ],
+    );
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "client.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "client.ext",
+            "-out",
+            "client.cert",
+        ],
+    );
+    let clientcas = format!(
+        "  tls:\n    certificate: {}\n    key: {}\n    clientcas:\n      - {}\n",
+        certificate.display(),
+        key.display(),
+        ca.display()
+    );
+    let registry = Registry::start_custom_http(&clientcas);
+    let host = registry.host();
+    let certs = dir.join("certs.d").join(&host);
+    std::fs::create_dir_all(&certs).unwrap();
+    std::fs::copy(&ca, certs.join("ca.crt")).unwrap();
+    let without = Trust::for_registry(&host, Some(&certs)).unwrap();
+    std::fs::copy(dir.join("client.cert"), certs.join("client.cert")).unwrap();
+    std::fs::copy(dir.join("client.key"), certs.join("client.key")).unwrap();
+    let with = Trust::for_registry(&host, Some(&certs)).unwrap();
+    assert!(with.client.is_some());
+    let options = |trust: Trust| {
+        ClientOptions::default().trust(trust).retries(
+            1,
+            std::time::Duration::from_millis(10),
+            std::time::Duration::from_millis(10),
+        )
+    };
+    let source = Arc::new(MemoryStore::new());
+    let root = multi(&source, 100 << 10);
+    let path = reference(&host, "mtls/app:v1");
+    let refused = oci_distribution::client::Client::new(options(without.clone())).repository(&path);
+    assert!(copy(&*source, "multi", &refused, "v1", &CopyOptions::default()).is_err());
+    let accepted = oci_distribution::client::Client::new(options(with.clone())).repository(&path);
+    assert_eq!(copy(&*source, "multi", &accepted, "v1", &CopyOptions::default()).unwrap(), root);
+    #[cfg(feature = "async-client")]
+    {
+        use oci_distribution::async_client::{Client, copy as async_copy};
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let refused = Client::new(options(without)).unwrap().repository(&path);
+            assert!(refused.resolve("v1").await.is_err());
+            let accepted = Client::new(options(with)).unwrap().repository(&path);
+            let back = Arc::new(MemoryStore::new());
+            async_copy(accepted.blocking(), "v1", back.clone(), "v1", CopyOptions::default())
+                .await
+                .unwrap();
+            assert_same(&source, &back, &root);
+        });
+    }
+}

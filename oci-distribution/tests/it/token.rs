@@ -401,6 +401,15 @@ fn a_token_service_elsewhere_over_tls_anonymous_and_private() {
         Client::new(ClientOptions::default()).repository(&reference(&host, "public/app:v1"));
     let err = untrusted.get_manifest("v1").unwrap_err();
     assert!(format!("{err}").contains(&host), "{err}");
+    // skopeo, through the same token service and CA, sees what was pushed.
+    let certs_s = certs.to_str().unwrap();
+    for name in ["private/app:v1", "public/app:v1"] {
+        let raw = crate::support::skopeo_raw(
+            &format!("docker://{host}/{name}"),
+            &["--cert-dir", certs_s, "--creds", "bob:pw"],
+        );
+        assert_eq!(oci_image::Digest::sha256(&raw), root.digest, "{name}");
+    }
     // The token service saw bob for the pushes and nobody for the anonymous pull.
     let issued = tokens.service.issued.lock().unwrap().clone();
     assert!(
@@ -423,10 +432,13 @@ fn tokens_that_expire_mid_copy_are_renewed() {
     // Tokens whose `exp` is 57 s past: the registry's 60 s leeway leaves them 3 s.
     let tokens = TokenServer::start(dir, -57, None);
     let registry = Registry::start_custom(None, &token_auth(dir, "http", tokens.port));
-    // A slow link in front of the registry: 16 KiB every 20 ms, for every blob.
+    // A slow link in front of the registry: downloads at 16 KiB every 20 ms, and every
+    // chunk of an upload 250 ms on its way.
     let proxy = Proxy::start(registry.port, None, |s| {
         if s.method == "GET" && s.path.contains("/blobs/sha256:") {
             Fault::Slow(16 << 10)
+        } else if s.method == "PATCH" {
+            Fault::Delay(250)
         } else {
             Fault::Pass
         }
@@ -444,6 +456,13 @@ fn tokens_that_expire_mid_copy_are_renewed() {
     let client = Client::new(options());
     let repo = client.repository(&reference(&host, "slow/app:v1"));
     assert_eq!(copy(&*source, "multi", &repo, "v1", &CopyOptions::default()).unwrap(), root);
+    let pushed = tokens.service.issued.lock().unwrap().len();
+    assert!(
+        started.elapsed() > Duration::from_secs(4),
+        "the push was not slow: {:?}",
+        started.elapsed()
+    );
+    assert!(pushed >= 2, "the push outlived its first token without a new one ({pushed} issued)");
     let back = MemoryStore::new();
     copy(&repo, "v1", &back, "v1", &CopyOptions::default()).unwrap();
     assert_same(&source, &back, &root);

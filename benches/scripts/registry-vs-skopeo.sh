@@ -6,7 +6,8 @@
 #   a fresh layout (pull). Prints the ratios and the peak RSS of both drivers.
 # Usage: benches/scripts/registry-vs-skopeo.sh CORPUS_LAYOUT_DIR [RUNS]
 # With OCI_BASELINE=/path/to/an/older/oci, that build's push and pull are timed in the
-# same run too (to see what a change costs).
+# same run too (to see what a change costs). OCI_FLAGS and ASYNC_FLAGS are added to the
+# pushes of each driver (for example --no-push-digest-check).
 set -euo pipefail
 L=${1:?usage: $0 CORPUS_LAYOUT_DIR [RUNS]}
 RUNS=${2:-5}
@@ -55,7 +56,7 @@ hyperfine -N -w 1 -r "$RUNS" --export-json "$w/h.json" \
   --prepare "rm -rf $w/pull" \
   -n "skopeo pull" "skopeo copy -q --src-tls-verify=false docker://$r/seed/app:v1 oci:$w/pull:app" \
   --prepare "bash -c 'echo \$((\$(cat $w/n 2>/dev/null || echo 0) + 1)) > $w/n'" \
-  -n "async push" "bash -c '$async --plain-http oci:$w/src:app docker://$r/async\$(cat $w/n)/app:v1 >/dev/null'" \
+  -n "async push" "bash -c '$async --plain-http ${ASYNC_FLAGS:-} oci:$w/src:app docker://$r/async\$(cat $w/n)/app:v1 >/dev/null'" \
   --prepare "rm -rf $w/pull" \
   -n "async pull" "$async --plain-http docker://$r/seed/app:v1 oci:$w/pull:app" \
   ${OCI_BASELINE:+--prepare "bash -c 'echo \$((\$(cat $w/n 2>/dev/null || echo 0) + 1)) > $w/n'"} \

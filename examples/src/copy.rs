@@ -34,6 +34,10 @@ pub struct Args {
     /// the referrers API, or the referrers tag schema's fallback tag), and theirs.
     #[arg(long)]
     pub referrers: bool,
+    /// Leave digest checks of pushed blobs to the registry (it verifies them; sizes are
+    /// still checked here): one hash less, for a registry you trust.
+    #[arg(long)]
+    pub no_push_digest_check: bool,
     /// A `registries.conf` with mirrors for the source (default:
     /// `$CONTAINERS_REGISTRIES_CONF`, else `/etc/containers/registries.conf` when present,
     /// and containerd's `/etc/containerd/certs.d/HOST/hosts.toml`).
@@ -223,11 +227,10 @@ fn repository(
     cert_dir: Option<&PathBuf>,
     plain_http: bool,
 ) -> Result<Repository, Failure> {
-    let mut options = ClientOptions::default().plain_http(plain_http).credentials(credentials(
-        creds,
-        args.authfile.as_ref(),
-        reference.registry(),
-    )?);
+    let mut options = ClientOptions::default()
+        .plain_http(plain_http)
+        .verify_pushes(!args.no_push_digest_check)
+        .credentials(credentials(creds, args.authfile.as_ref(), reference.registry())?);
     if !plain_http {
         let host = reference.api_host();
         options = options.trust(oci_distribution::tls::Trust::for_registry(

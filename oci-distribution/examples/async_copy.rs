@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p oci-distribution --features async-client --example async_copy -- \
-//!     [--plain-http] SRC DST
+//!     [--plain-http] [--no-push-digest-check] SRC DST
 //! ```
 //!
 //! SRC and DST name images as `oci copy` does: `docker://HOST/REPO[:TAG|@DIGEST]` or
@@ -57,10 +57,12 @@ fn tag_of(reference: &Reference) -> String {
 
 async fn run(
     plain_http: bool,
+    verify_pushes: bool,
     source: Side,
     destination: Side,
 ) -> Result<String, Box<dyn std::error::Error>> {
-    let client = Client::new(ClientOptions::default().plain_http(plain_http))?;
+    let options = ClientOptions::default().plain_http(plain_http).verify_pushes(verify_pushes);
+    let client = Client::new(options)?;
     let repository =
         |reference: &Reference| -> BlockingRepository { client.repository(reference).blocking() };
     let options = CopyOptions::default();
@@ -101,10 +103,13 @@ async fn run(
 
 fn main() -> ExitCode {
     let mut plain_http = false;
+    let mut verify_pushes = true;
     let mut names = Vec::new();
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--plain-http" => plain_http = true,
+            // The registry alone checks pushed digests (one hash less here).
+            "--no-push-digest-check" => verify_pushes = false,
             "-h" | "--help" => {
                 println!("usage: async_copy [--plain-http] SRC DST");
                 return ExitCode::SUCCESS;
@@ -136,7 +141,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(plain_http, source, destination)) {
+    match runtime.block_on(run(plain_http, verify_pushes, source, destination)) {
         Ok(digest) => {
             println!("{digest}");
             ExitCode::SUCCESS

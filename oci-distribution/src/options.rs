@@ -20,6 +20,11 @@ pub struct ClientOptions {
     pub chunk_size: u64,
     /// Blobs up to this size are uploaded in one request. Default: 8 MiB.
     pub monolithic_limit: u64,
+    /// Hash every pushed byte and commit nothing whose digest differs, whether or not
+    /// the registry checks. Off, the registry alone verifies digests (sizes are still
+    /// checked here): one SHA-256 pass less, about 50 ms of CPU for a 100 MB push.
+    /// Default: on.
+    pub verify_pushes: bool,
     /// Retries, back-off and the time budget of each request. Default:
     /// [`RetryPolicy::default`].
     pub retry: RetryPolicy,
@@ -48,6 +53,7 @@ impl Default for ClientOptions {
             credentials: None,
             chunk_size: 4 << 20,
             monolithic_limit: 8 << 20,
+            verify_pushes: true,
             retry: RetryPolicy::default(),
             max_manifest_size: endpoint::MAX_MANIFEST_SIZE,
             max_small_body: endpoint::MAX_SMALL_BODY,
@@ -88,6 +94,11 @@ impl ClientOptions {
     pub fn chunk_size(mut self, bytes: u64) -> Self {
         self.chunk_size = bytes.max(1);
         self.monolithic_limit = self.chunk_size;
+        self
+    }
+    /// Sets [`ClientOptions::verify_pushes`].
+    pub fn verify_pushes(mut self, yes: bool) -> Self {
+        self.verify_pushes = yes;
         self
     }
     /// Sets [`ClientOptions::monolithic_limit`].

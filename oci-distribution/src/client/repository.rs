@@ -413,6 +413,7 @@ impl Target for Repository {
         )
         .map_err(backend)?
         .monolithic_up_to(options.monolithic_limit);
+        let machine = if options.verify_pushes { machine } else { machine.without_digest_check() };
         upload(&self.client, &self.registry, &self.push_scope, machine, content).map(drop).map_err(
             |e| match e {
                 ClientError::Io(io) => content::Error::from_read(&descriptor.digest, io),

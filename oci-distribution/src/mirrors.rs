@@ -4,7 +4,8 @@
 //! containerd's `hosts.toml` (`server` and `[host."URL"]` with `capabilities`).
 //!
 //! Files read, in order, when present: the one given (`--registries-conf`),
-//! `$CONTAINERS_REGISTRIES_CONF`, `/etc/containers/registries.conf`; and for each
+//! `$CONTAINERS_REGISTRIES_CONF`, `/etc/containers/registries.conf`, each followed by the
+//! `*.conf` drop-ins of the directory beside it (`registries.conf.d/`); and for each
 //! registry `/etc/containerd/certs.d/HOST[:PORT]/hosts.toml`. A pull tries the mirrors
 //! first, in order, then the registry itself ([`Endpoints::pull`]); pushes go to the
 //! registry.
@@ -170,8 +171,34 @@ impl Mirrors {
             }
             None => Self::default(),
         };
+        mirrors.add_drop_ins(&path)?;
         mirrors.hosts_dirs.push(PathBuf::from("/etc/containerd/certs.d"));
         Ok(mirrors)
+    }
+
+    /// Adds the `*.conf` files of `FILE.d/` beside `file`, in name order: an entry for a
+    /// prefix replaces the one an earlier file gave for it.
+    fn add_drop_ins(&mut self, file: &Path) -> Result<(), MirrorsError> {
+        let mut dir = file.as_os_str().to_owned();
+        dir.push(".d");
+        let dir = PathBuf::from(dir);
+        let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(()) };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+            .collect();
+        files.sort();
+        for path in files {
+            let Some(text) = read(&path)? else { continue };
+            let conf: RegistriesConf = toml::from_str(&text)
+                .map_err(|source| MirrorsError::Parse { path: path.clone(), source })?;
+            for entry in conf.registry {
+                let key = entry.prefix.clone().or_else(|| entry.location.clone());
+                self.registries.retain(|e| e.prefix.clone().or_else(|| e.location.clone()) != key);
+                self.registries.push(entry);
+            }
+        }
+        Ok(())
     }
 
     /// Settings from the text of a `registries.conf`.
@@ -323,6 +350,30 @@ mod tests {
         let e = mirrors.endpoints(&"ghcr.io/x/y:1".parse().unwrap()).unwrap();
         assert_eq!(e.pull.len(), 1);
         assert!(Mirrors::from_registries_conf("[[registry]\nbroken").is_err());
+    }
+
+    #[test]
+    fn drop_ins_replace_entries_by_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = dir.path().join("registries.conf");
+        std::fs::write(&main, "[[registry]]\nlocation = \"a.example\"\n[[registry.mirror]]\nlocation = \"old.example\"\n").unwrap();
+        std::fs::create_dir(dir.path().join("registries.conf.d")).unwrap();
+        std::fs::write(dir.path().join("registries.conf.d/50-a.conf"), "[[registry]]\nlocation = \"a.example\"\n[[registry.mirror]]\nlocation = \"new.example\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("registries.conf.d/60-b.conf"),
+            "[[registry]]\nlocation = \"b.example\"\nblocked = true\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("registries.conf.d/notes.txt"), "not toml [").unwrap();
+        let mirrors = Mirrors::load(Some(&main)).unwrap();
+        let e = mirrors.endpoints(&"a.example/x:1".parse().unwrap()).unwrap();
+        assert_eq!(e.pull[0].reference.to_string(), "new.example/x:1");
+        assert_eq!(e.pull.len(), 2);
+        assert!(matches!(
+            mirrors.endpoints(&"b.example/x:1".parse().unwrap()),
+            Err(MirrorsError::Blocked(_))
+        ));
+        assert!(Mirrors::load(Some(&dir.path().join("missing.conf"))).is_err());
     }
 
     #[test]

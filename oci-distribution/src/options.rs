@@ -25,6 +25,10 @@ pub struct ClientOptions {
     /// checked here): one SHA-256 pass less, about 50 ms of CPU for a 100 MB push.
     /// Default: on.
     pub verify_pushes: bool,
+    /// Ask token services with an OAuth2 password grant (a `POST`, as `docker login`
+    /// does), falling back to the `GET` with `Basic` credentials where a service does not
+    /// take it. Default: off.
+    pub oauth2_password_grant: bool,
     /// Retries, back-off and the time budget of each request. Default:
     /// [`RetryPolicy::default`].
     pub retry: RetryPolicy,
@@ -54,6 +58,7 @@ impl Default for ClientOptions {
             chunk_size: 4 << 20,
             monolithic_limit: 8 << 20,
             verify_pushes: true,
+            oauth2_password_grant: false,
             retry: RetryPolicy::default(),
             max_manifest_size: endpoint::MAX_MANIFEST_SIZE,
             max_small_body: endpoint::MAX_SMALL_BODY,
@@ -94,6 +99,11 @@ impl ClientOptions {
     pub fn chunk_size(mut self, bytes: u64) -> Self {
         self.chunk_size = bytes.max(1);
         self.monolithic_limit = self.chunk_size;
+        self
+    }
+    /// Sets [`ClientOptions::oauth2_password_grant`].
+    pub fn oauth2_password_grant(mut self, yes: bool) -> Self {
+        self.oauth2_password_grant = yes;
         self
     }
     /// Sets [`ClientOptions::verify_pushes`].

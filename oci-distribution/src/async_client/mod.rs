@@ -163,7 +163,10 @@ impl Client {
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
-                auth: Mutex::new(Auth::with_credentials(options.credentials.clone())),
+                auth: Mutex::new(
+                    Auth::with_credentials(options.credentials.clone())
+                        .oauth2_password_grant(options.oauth2_password_grant),
+                ),
                 options,
             }),
         })

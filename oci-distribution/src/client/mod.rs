@@ -143,7 +143,10 @@ impl Client {
         Self {
             inner: Arc::new(Inner {
                 agent: config.new_agent(),
-                auth: Mutex::new(Auth::with_credentials(options.credentials.clone())),
+                auth: Mutex::new(
+                    Auth::with_credentials(options.credentials.clone())
+                        .oauth2_password_grant(options.oauth2_password_grant),
+                ),
                 options,
             }),
         }

@@ -48,6 +48,9 @@ struct Token {
 pub(crate) struct TokenFetch {
     key: (Origin, String),
     request: http::Request<Body>,
+    /// For an OAuth2 password grant: the realm, and the GET to make instead if the token
+    /// service does not take POSTs.
+    fallback: Option<(String, http::Request<Body>)>,
 }
 
 impl TokenFetch {
@@ -77,6 +80,9 @@ pub struct Auth {
     basic: HashSet<Origin>,
     tokens: HashMap<(Origin, String), Token>,
     challenges: HashMap<Origin, Vec<Challenge>>,
+    password_grant: bool,
+    /// Token services that answered a password grant with 400, 404 or 405.
+    no_post: HashSet<String>,
 }
 
 impl Auth {
@@ -88,6 +94,15 @@ impl Auth {
     /// Credentials for every registry that has none of its own.
     pub fn with_credentials(credentials: Option<Credentials>) -> Self {
         Self { default: credentials, ..Self::default() }
+    }
+
+    /// Asks token services for tokens with an OAuth2 password grant (a `POST` with the
+    /// credentials in a form, as `docker login` does), falling back to the `GET` with
+    /// `Basic` credentials for a service that does not take it. Default: off, the `GET`
+    /// every registry takes.
+    pub fn oauth2_password_grant(mut self, yes: bool) -> Self {
+        self.password_grant = yes;
+        self
     }
 
     /// Credentials for one registry.
@@ -202,10 +217,12 @@ impl Auth {
             ));
         }
         if let Some(bearer) = challenges.iter().find(|c| c.scheme == Scheme::Bearer) {
-            let request = self
+            let (request, fallback) = self
                 .token_request(registry, scope, bearer)
                 .map_err(|(kind, reason)| fail(kind, reason))?;
-            return Ok(Some(TokenFetch { key, request }));
+            let fallback =
+                fallback.zip(bearer.param("realm").map(str::to_owned)).map(|(g, r)| (r, g));
+            return Ok(Some(TokenFetch { key, request, fallback }));
         }
         if challenges.iter().any(|c| c.scheme == Scheme::Basic) {
             if self.credentials_for(registry).is_none_or(|c| c.identity_token) {
@@ -229,7 +246,7 @@ impl Auth {
         registry: &Origin,
         scope: &str,
         bearer: &Challenge,
-    ) -> Result<http::Request<Body>, (AuthFailure, String)> {
+    ) -> Result<(http::Request<Body>, Option<http::Request<Body>>), (AuthFailure, String)> {
         let realm = bearer
             .param("realm")
             .ok_or((AuthFailure::InvalidRealm, "the bearer challenge has no realm".into()))?;
@@ -247,13 +264,9 @@ impl Auth {
         // Credentials never travel over plain HTTP to a token service of an HTTPS registry.
         let safe_channel = realm_origin.is_https() || !registry.is_https();
         let credentials = if safe_channel { self.credentials_for(registry) } else { None };
-        if let Some(c) = credentials.filter(|c| c.identity_token) {
-            // An identity token is an OAuth2 refresh token: exchanged with a POST.
-            let mut form = vec![
-                "grant_type=refresh_token".to_owned(),
-                format!("refresh_token={}", endpoint::encode(&c.password)),
-                format!("client_id={}", endpoint::encode(CLIENT_ID)),
-            ];
+        let post = |grant: Vec<String>| -> Result<http::Request<Body>, (AuthFailure, String)> {
+            let mut form = grant;
+            form.push(format!("client_id={}", endpoint::encode(CLIENT_ID)));
             if let Some(service) = bearer.param("service") {
                 form.push(format!("service={}", endpoint::encode(service)));
             }
@@ -261,11 +274,19 @@ impl Auth {
                 form.push(format!("scope={}", endpoint::encode(&scopes.join(" "))));
             }
             let body = form.join("&").into_bytes();
-            return http::Request::post(realm)
+            http::Request::post(realm)
                 .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .header(http::header::CONTENT_LENGTH, body.len())
                 .body(Body::Document(body))
-                .map_err(|_| invalid());
+                .map_err(|_| invalid())
+        };
+        if let Some(c) = credentials.filter(|c| c.identity_token) {
+            // An identity token is an OAuth2 refresh token: exchanged with a POST.
+            let grant = vec![
+                "grant_type=refresh_token".to_owned(),
+                format!("refresh_token={}", endpoint::encode(&c.password)),
+            ];
+            return Ok((post(grant)?, None));
         }
         let mut query = Vec::new();
         if let Some(service) = bearer.param("service") {
@@ -284,17 +305,36 @@ impl Auth {
         if let Some(credentials) = credentials {
             builder = builder.header(AUTHORIZATION, credentials.basic_header());
         }
-        builder.body(Body::Empty).map_err(|_| invalid())
+        let get = builder.body(Body::Empty).map_err(|_| invalid())?;
+        match credentials {
+            Some(c) if self.password_grant && !self.no_post.contains(realm) => {
+                let grant = vec![
+                    "grant_type=password".to_owned(),
+                    format!("username={}", endpoint::encode(&c.username)),
+                    format!("password={}", endpoint::encode(&c.password)),
+                    "access_type=offline".to_owned(),
+                ];
+                Ok((post(grant)?, Some(get)))
+            }
+            _ => Ok((get, None)),
+        }
     }
 
-    /// Takes the token service's answer to `fetch`.
+    /// Takes the token service's answer to `fetch`: the token request to make instead,
+    /// for a service that does not take a password grant.
     pub(crate) fn token_response(
         &mut self,
         fetch: TokenFetch,
         parts: &http::response::Parts,
         body: &[u8],
         now: Instant,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<TokenFetch>, Error> {
+        if let Some((realm, get)) = fetch.fallback
+            && matches!(parts.status.as_u16(), 400 | 404 | 405)
+        {
+            self.no_post.insert(realm);
+            return Ok(Some(TokenFetch { key: fetch.key, request: get, fallback: None }));
+        }
         let (registry, _) = &fetch.key;
         let fail = |kind: AuthFailure, reason: String| Error::Auth {
             registry: format!("{}:{}", registry.host(), registry.port()),
@@ -338,7 +378,7 @@ impl Auth {
         // Renew a little before the registry would refuse it.
         let lifetime = Duration::from_secs(token.lifetime().saturating_sub(5).max(1));
         self.tokens.insert(fetch.key, Token { header, expires: now + lifetime, accepted: false });
-        Ok(())
+        Ok(None)
     }
 }
 
@@ -476,6 +516,47 @@ mod tests {
             auth.challenge(&reg, "", &basic, None).unwrap_err().auth_failure(),
             Some(AuthFailure::NoCredentials)
         );
+    }
+
+    #[test]
+    fn password_grants_fall_back_to_get() {
+        let reg = origin("https://reg.example/");
+        let mut auth = Auth::with_credentials(creds()).oauth2_password_grant(true);
+        let challenge =
+            Challenge::parse_all(r#"Bearer realm="https://auth.example/token",service="reg""#);
+        let fetch = auth.challenge(&reg, "repository:a:pull", &challenge, None).unwrap().unwrap();
+        assert_eq!(fetch.request.method(), http::Method::POST);
+        let Body::Document(form) = fetch.request.body() else { panic!() };
+        assert_eq!(
+            String::from_utf8_lossy(form),
+            "grant_type=password&username=u&password=p&access_type=offline&client_id=oci-distribution&service=reg&scope=repository%3Aa%3Apull"
+        );
+        // The service takes no POST: the GET with Basic credentials, and no POST again.
+        let get = auth.token_response(fetch, &parts(404), b"", Instant::now()).unwrap().unwrap();
+        assert_eq!(get.request.method(), http::Method::GET);
+        assert!(get.request.headers().contains_key(AUTHORIZATION));
+        assert!(
+            auth.token_response(get, &parts(200), br#"{"token":"t"}"#, Instant::now())
+                .unwrap()
+                .is_none()
+        );
+        let again = auth.challenge(&reg, "repository:b:pull", &challenge, None).unwrap().unwrap();
+        assert_eq!(again.request.method(), http::Method::GET);
+        // A service that takes it: an access token from the POST.
+        let mut auth = Auth::with_credentials(creds()).oauth2_password_grant(true);
+        let fetch = auth.challenge(&reg, "s", &challenge, None).unwrap().unwrap();
+        assert!(
+            auth.token_response(
+                fetch,
+                &parts(200),
+                br#"{"access_token":"a","refresh_token":"r"}"#,
+                Instant::now()
+            )
+            .unwrap()
+            .is_none()
+        );
+        let target: http::Uri = "https://reg.example/v2/".parse().unwrap();
+        assert_eq!(auth.authorization(&reg, "s", &target, Instant::now()).unwrap(), "Bearer a");
     }
 
     #[test]

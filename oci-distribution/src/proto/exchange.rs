@@ -141,7 +141,7 @@ impl Exchange {
                     self.wait_until = Some(now + wait);
                     return Ok(Disposition::Discard);
                 }
-                auth.token_response(fetch, parts, body.unwrap_or_default(), now)?;
+                self.token = auth.token_response(fetch, parts, body.unwrap_or_default(), now)?;
             }
             return Ok(Disposition::Discard);
         }

@@ -163,7 +163,13 @@ impl Service {
                 .find_map(|kv| kv.strip_prefix("refresh_token="))
                 .unwrap_or_default();
             let grant = query.split('&').any(|kv| kv == "grant_type=refresh_token");
-            let (status, body) = if grant && refresh == "bob-refresh" {
+            let field = |name: &str| {
+                query.split('&').find_map(|kv| kv.strip_prefix(name)).unwrap_or_default().to_owned()
+            };
+            let password_grant = query.split('&').any(|kv| kv == "grant_type=password")
+                && field("username=") == "bob"
+                && field("password=") == "pw";
+            let (status, body) = if (grant && refresh == "bob-refresh") || password_grant {
                 (
                     "200 OK",
                     format!(
@@ -396,6 +402,22 @@ fn a_token_service_elsewhere_over_tls_anonymous_and_private() {
     )
     .unwrap();
     assert_same(&source, &back, &root);
+    // An OAuth2 password grant (a POST), as `docker login` asks.
+    let before = tokens.service.issued.lock().unwrap().len();
+    let granted = Client::new(
+        options().credentials(Some(Credentials::new("bob", "pw"))).oauth2_password_grant(true),
+    );
+    let back = MemoryStore::new();
+    copy(
+        &granted.repository(&reference(&host, "private/app:v1")),
+        "v1",
+        &back,
+        "v1",
+        &CopyOptions::default(),
+    )
+    .unwrap();
+    assert_same(&source, &back, &root);
+    assert!(tokens.service.issued.lock().unwrap().len() > before);
     // Without the CA: refused, the host named.
     let untrusted =
         Client::new(ClientOptions::default()).repository(&reference(&host, "public/app:v1"));

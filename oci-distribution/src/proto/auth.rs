@@ -43,6 +43,9 @@ struct Token {
     accepted: bool,
 }
 
+/// A token request, and the `GET` to fall back to if it is a password grant.
+type TokenRequests = (http::Request<Body>, Option<http::Request<Body>>);
+
 /// A token request in flight, made by [`Auth::challenge`].
 #[derive(Debug)]
 pub(crate) struct TokenFetch {
@@ -246,7 +249,7 @@ impl Auth {
         registry: &Origin,
         scope: &str,
         bearer: &Challenge,
-    ) -> Result<(http::Request<Body>, Option<http::Request<Body>>), (AuthFailure, String)> {
+    ) -> Result<TokenRequests, (AuthFailure, String)> {
         let realm = bearer
             .param("realm")
             .ok_or((AuthFailure::InvalidRealm, "the bearer challenge has no realm".into()))?;

@@ -66,6 +66,41 @@ impl Layout {
         Ok(Image { descriptor: descriptor.clone(), manifest, config })
     }
 
+    /// Writes an image of layers made by [`Layout::put_layer`]: `config` with each layer's
+    /// diff_id appended to its `rootfs`, and a manifest of it and the layers. Returns the
+    /// manifest's descriptor.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use oci_image::ImageConfiguration;
+    /// use oci_layout::Layout;
+    /// use oci_layout::layer::CreateOptions;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let tree = dir.path().join("tree");
+    /// std::fs::create_dir(&tree)?;
+    /// std::fs::write(tree.join("hello.txt"), "hello")?;
+    /// let layout = Layout::create(dir.path().join("layout"))?;
+    /// let layer = layout.put_layer(&tree, None, &CreateOptions::default())?;
+    /// let image = layout.write_image_of(ImageConfiguration::new("linux", "amd64"), &[layer], Default::default())?;
+    /// layout.tag(&image, "v1")?;
+    /// assert_eq!(layout.image(&image)?.config.rootfs.diff_ids.len(), 1);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Layout::write_image`].
+    pub fn write_image_of(
+        &self,
+        mut config: ImageConfiguration,
+        layers: &[crate::layer::CreatedLayer],
+        annotations: BTreeMap<String, String>,
+    ) -> Result<Descriptor, Error> {
+        config.rootfs.diff_ids.extend(layers.iter().map(|l| l.diff_id.clone()));
+        let descriptors = layers.iter().map(|l| l.descriptor.clone()).collect();
+        self.write_image(&config, descriptors, annotations)
+    }
+
     /// Writes `config` and a manifest of it and `layers` (all of which the layout must
     /// hold), and returns the manifest's descriptor.
     ///

@@ -12,8 +12,9 @@
 //! - **Tags, resolve, build, gc, fsck**, and the [`oci_image::content`] traits, so
 //!   [`oci_image::content::copy`] copies between layouts (and registries).
 //!
-//! This crate works on layouts only; layers are applied by its `layer` module and bundles
-//! made by `bundle` (once built), registries are `oci-distribution`'s.
+//! Layers are applied and made by its [`layer`] module, images unpacked by
+//! [`Layout::unpack`] and made into runtime bundles by [`Layout::bundle`], layouts moved
+//! as tar archives by [`archive`]. Registries are `oci-distribution`'s.
 //!
 //! # Example
 //!
@@ -52,6 +53,11 @@
 //! | [`Image`] | a manifest with its configuration |
 //! | [`GcOptions`], [`GcReport`] | garbage collection |
 //! | [`FsckReport`], [`Problem`] | checking a layout |
+//! | [`PendingLayout`] | a layout made for one operation, removed unless it succeeds |
+//! | [`layer::apply`], [`layer::create`], [`layer::ApplyOptions`], [`layer::CreateOptions`] | applying a layer to a directory (confined, one pass), making one from a directory or a diff |
+//! | [`Layout::unpack`], [`UnpackReport`], [`UnpackError`] | an image into a root filesystem, all or nothing |
+//! | [`Layout::bundle`], [`BundleReport`] | an image into a runtime bundle: `rootfs/` and `config.json` |
+//! | [`archive`] | oci-archive and docker-archive import and export |
 //! | [`Error`] | everything that can go wrong |
 //!
 //! # Features

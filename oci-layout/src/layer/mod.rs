@@ -13,7 +13,7 @@
 //! outside the root and cannot exhaust the machine:
 //!
 //! - **Names.** Leading `/` and `./` are dropped; a `..` component is an error (the
-//!   "tar slip" of CVE-2018-20225-style and of many extractors). The root itself is never
+//!   "tar slip" of many extractors, tar-rs's own among them: CVE-2018-20990). The root itself is never
 //!   replaced or retyped (an entry `.` that is a symlink is ignored).
 //! - **Symbolic links.** Every parent path is resolved from an open handle on the root as
 //!   if the root were `/` (`openat2(RESOLVE_IN_ROOT)`, or the same walk done component by

@@ -15,7 +15,8 @@
 //!
 //! # Safety
 //!
-//! This is the one module of the crate with `unsafe`: the calls into zstd's C API, and
+//! This is one of the two modules of the crate with `unsafe` (the other is `isal`,
+//! behind its feature): the calls into zstd's C API, and
 //! telling a segment how many bytes zstd initialised. What zstd may touch is kept
 //! alive and unchanged for as long as it may touch it: the segment being filled (only
 //! this module writes to it, past every piece handed out) and the one before it (held by

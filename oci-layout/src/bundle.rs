@@ -269,6 +269,32 @@ impl Layout {
     /// mount, capability or device the base configuration does not have; labels become
     /// annotations only.
     ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use oci_image::ImageConfiguration;
+    /// use oci_layout::Layout;
+    /// use oci_layout::layer::{ApplyOptions, CreateOptions};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let tree = dir.path().join("tree");
+    /// std::fs::create_dir_all(tree.join("bin"))?;
+    /// std::fs::write(tree.join("bin/hello"), "#!/bin/sh\necho hello\n")?;
+    /// let layout = Layout::create(dir.path().join("layout"))?;
+    /// let layer = layout.put_layer(&tree, None, &CreateOptions::default())?;
+    /// let mut config = ImageConfiguration::new("linux", "amd64");
+    /// config.config.cmd = Some(vec!["/bin/hello".into()]);
+    /// let image = layout.write_image_of(config, &[layer], Default::default())?;
+    /// layout.tag(&image, "v1")?;
+    ///
+    /// let bundle = dir.path().join("bundle");
+    /// layout.bundle("v1", None, &bundle, &ApplyOptions::default().rootless(true))?;
+    /// assert!(bundle.join("rootfs/bin/hello").is_file());
+    /// let spec: oci_runtime_spec::Spec =
+    ///     oci_runtime_spec::from_slice(&std::fs::read(bundle.join("config.json"))?)?;
+    /// assert_eq!(spec.process.map(|p| p.args), Some(vec!["/bin/hello".to_owned()]));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// [`UnpackError`] for the root filesystem, or the conversion's errors.
     pub fn bundle(

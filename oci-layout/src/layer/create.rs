@@ -394,6 +394,26 @@ impl<R: Read> Read for ExactSize<R> {
 /// `mtime` and `owner` fixed, whatever the machine). Returns the descriptor of what was
 /// written and the diff_id, both computed in the same pass.
 ///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use oci_layout::layer::{CreateOptions, create};
+///
+/// let dir = tempfile::tempdir()?;
+/// let (lower, upper) = (dir.path().join("lower"), dir.path().join("upper"));
+/// for tree in [&lower, &upper] {
+///     std::fs::create_dir(tree)?;
+///     std::fs::write(tree.join("kept"), "same")?;
+/// }
+/// std::fs::write(lower.join("removed"), "gone in upper")?;
+/// std::fs::write(upper.join("added"), "new")?;
+/// // The diff from lower to upper: `added`, and a whiteout for `removed`.
+/// let mut bytes = Vec::new();
+/// let layer = create(&upper, Some(&lower), &mut bytes, &CreateOptions::default())?;
+/// assert_eq!(layer.entries, 2);
+/// assert_eq!(layer.descriptor.size, bytes.len() as u64);
+/// # Ok(()) }
+/// ```
+///
 /// # Errors
 /// [`LayerError::Io`] for a file that cannot be read, or for `out`.
 pub fn create(

@@ -299,6 +299,34 @@ pub enum LayerError {
 /// compressed stream against `descriptor` and the decompressed one against `diff_id`. See
 /// the [module docs](self) for what it guarantees.
 ///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use oci_layout::layer::{ApplyOptions, CreateOptions, apply, create};
+///
+/// let dir = tempfile::tempdir()?;
+/// let tree = dir.path().join("tree");
+/// std::fs::create_dir_all(tree.join("etc"))?;
+/// std::fs::write(tree.join("etc/motd"), "hello\n")?;
+/// // A layer of the tree (gzip by default), then applied to a new root.
+/// let mut bytes = Vec::new();
+/// let layer = create(&tree, None, &mut bytes, &CreateOptions::default())?;
+/// let root = dir.path().join("root");
+/// std::fs::create_dir(&root)?;
+/// let options = ApplyOptions::default().rootless(true);
+/// let report = apply(&root, &bytes[..], &layer.descriptor, &layer.diff_id, &options)?;
+/// assert_eq!(std::fs::read_to_string(root.join("etc/motd"))?, "hello\n");
+/// assert_eq!(report.files, 1);
+///
+/// // A layer whose bytes do not match its descriptor is refused.
+/// let mut tampered = bytes.clone();
+/// let last = tampered.len() - 1;
+/// tampered[last] ^= 1;
+/// let other = dir.path().join("other");
+/// std::fs::create_dir(&other)?;
+/// assert!(apply(&other, &tampered[..], &layer.descriptor, &layer.diff_id, &options).is_err());
+/// # Ok(()) }
+/// ```
+///
 /// # Errors
 /// [`LayerError`] saying what was wrong; the root may then hold part of the layer.
 pub fn apply(

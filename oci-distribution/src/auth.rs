@@ -131,6 +131,16 @@ impl TokenResponse {
     }
 }
 
+/// The token scope of a push to `repository`: pull and push there, and pull from the
+/// repository blobs are mounted from, if any (one token serves the whole copy).
+pub fn push_scope(repository: &str, mount_from: Option<&str>) -> String {
+    let own = repository_scope(repository, &["pull", "push"]);
+    match mount_from {
+        Some(from) => format!("{own} {}", repository_scope(from, &["pull"])),
+        None => own,
+    }
+}
+
 /// A scope string for a repository: `repository:<name>:<actions>`.
 ///
 /// ```

@@ -77,6 +77,25 @@ fn build(method: http::Method, url: String, body: Body) -> Result<Request, http:
     http::Request::builder().method(method).uri(url).body(body)
 }
 
+/// The reference of a manifest of `repository` by `tag_or_digest` (a tag, or a digest
+/// when it parses as one), on `registry`: what a driver asks end-3 with.
+///
+/// # Errors
+/// [`crate::Error::InvalidReference`] for a string that is neither.
+pub fn manifest_reference(
+    registry: &Registry,
+    repository: &str,
+    tag_or_digest: &str,
+) -> Result<Reference, crate::Error> {
+    let invalid = || crate::Error::InvalidReference(tag_or_digest.to_owned());
+    let (tag, digest) = match tag_or_digest.parse::<Digest>() {
+        Ok(d) => (None, Some(d)),
+        Err(_) if crate::is_valid_tag(tag_or_digest) => (Some(tag_or_digest), None),
+        Err(_) => return Err(invalid()),
+    };
+    Reference::new(&registry.host, repository, tag, digest).map_err(|_| invalid())
+}
+
 /// end-1: `GET /v2/`, whether the registry speaks the API (and which auth it wants).
 ///
 /// # Errors

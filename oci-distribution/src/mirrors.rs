@@ -142,6 +142,20 @@ fn read(path: &Path) -> Result<Option<String>, MirrorsError> {
     Ok(Some(text))
 }
 
+/// An endpoint for `reference` at a `hosts.toml` URL (`http://` allows plain HTTP).
+fn host_endpoint(url: &str, reference: &Reference, mirror: bool) -> Option<Endpoint> {
+    let (insecure, location) = match url.split_once("://") {
+        Some(("http", rest)) => (true, rest),
+        Some((_, rest)) => (false, rest),
+        None => (false, url),
+    };
+    let host = location.trim_end_matches('/');
+    let reference =
+        Reference::new(host, reference.repository(), reference.tag(), reference.digest().cloned())
+            .ok()?;
+    Some(Endpoint { reference, insecure, mirror })
+}
+
 impl Mirrors {
     /// The settings of `registries_conf` when given (it must exist), else of
     /// `$CONTAINERS_REGISTRIES_CONF` or `/etc/containers/registries.conf` when present,
@@ -275,24 +289,19 @@ impl Mirrors {
             for (url, entry) in &hosts.host {
                 let pulls =
                     entry.capabilities.is_empty() || entry.capabilities.iter().any(|c| c == "pull");
-                let (insecure, location) = match url.split_once("://") {
-                    Some(("http", rest)) => (true, rest),
-                    Some((_, rest)) => (false, rest),
-                    None => (false, url.as_str()),
-                };
-                if pulls
-                    && let Ok(r) = Reference::new(
-                        location.trim_end_matches('/'),
-                        reference.repository(),
-                        reference.tag(),
-                        reference.digest().cloned(),
-                    )
-                {
-                    endpoints.pull.push(Endpoint { reference: r, insecure, mirror: true });
+                if pulls && let Some(endpoint) = host_endpoint(url, reference, true) {
+                    endpoints.pull.push(endpoint);
                 }
             }
-            let _ = hosts.server;
-            break;
+            // `server`: where the registry itself is, when not at its own name.
+            let upstream =
+                hosts.server.as_deref().and_then(|url| host_endpoint(url, reference, false));
+            endpoints.pull.push(upstream.unwrap_or_else(|| Endpoint {
+                reference: reference.clone(),
+                insecure: false,
+                mirror: false,
+            }));
+            return Ok(endpoints);
         }
         endpoints.pull.push(Endpoint {
             reference: reference.clone(),
@@ -390,5 +399,15 @@ mod tests {
         let names: Vec<String> =
             e.pull.iter().map(|e| format!("{} {} {}", e.reference, e.insecure, e.mirror)).collect();
         assert_eq!(names, ["127.0.0.1:6000/a/b:1 true true", "reg.example:5000/a/b:1 false false"]);
+        // A `server` elsewhere is where the registry is asked.
+        std::fs::write(
+            dir.path().join("reg.example:5000/hosts.toml"),
+            "server = \"http://127.0.0.1:7000\"\n",
+        )
+        .unwrap();
+        let e = mirrors.endpoints(&"reg.example:5000/a/b:1".parse().unwrap()).unwrap();
+        let names: Vec<String> =
+            e.pull.iter().map(|e| format!("{} {} {}", e.reference, e.insecure, e.mirror)).collect();
+        assert_eq!(names, ["127.0.0.1:7000/a/b:1 true false"]);
     }
 }

@@ -47,14 +47,6 @@ fn to_content(e: Error, not_found: impl FnOnce() -> content::Error) -> content::
     }
 }
 
-fn to_io(e: Error) -> io::Error {
-    match e {
-        Error::Verify { source, .. } => source.into(),
-        Error::Io(e) => e,
-        other => io::Error::other(other),
-    }
-}
-
 /// A [`BlobStream`] read from a thread outside the runtime.
 struct StreamReader {
     stream: BlobStream,
@@ -71,7 +63,7 @@ impl Read for StreamReader {
             match self.handle.block_on(self.stream.next_chunk()) {
                 Ok(Some(chunk)) => self.chunk = chunk,
                 Ok(None) => return Ok(0),
-                Err(e) => return Err(to_io(e)),
+                Err(e) => return Err(e.into_io()),
             }
         }
         let n = buf.len().min(self.chunk.len());

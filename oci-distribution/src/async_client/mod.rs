@@ -51,7 +51,7 @@ use crate::proto::{
     ReferrersAnswer, Replay, UploadOutcome, Want, fallback_index, fallback_needed,
     fallback_referrers, mount_outcome, mount_request, referrers_answer,
 };
-use crate::{ClientOptions, Error, Reference, is_valid_tag};
+use crate::{ClientOptions, Error, Reference};
 
 /// An async registry client: one connection pool, one set of credentials and tokens.
 /// Cheap to clone (clones share everything).
@@ -190,7 +190,7 @@ impl Client {
             registry: self.registry(reference),
             name: name.to_owned(),
             pull_scope: repository_scope(name, &["pull"]),
-            push_scope: repository_scope(name, &["pull", "push"]),
+            push_scope: crate::auth::push_scope(name, None),
             mount_from: None,
         }
     }
@@ -420,11 +420,7 @@ impl Repository {
     /// When a blob is missing here, first try to mount it from `repository` of the same
     /// registry (end-11) instead of uploading it.
     pub fn mount_from(mut self, repository: &str) -> Self {
-        self.push_scope = format!(
-            "{} {}",
-            repository_scope(&self.name, &["pull", "push"]),
-            repository_scope(repository, &["pull"])
-        );
+        self.push_scope = crate::auth::push_scope(&self.name, Some(repository));
         self.mount_from = Some(repository.to_owned());
         self
     }
@@ -441,13 +437,7 @@ impl Repository {
     }
 
     fn reference(&self, tag_or_digest: &str) -> Result<Reference, Error> {
-        let invalid = || Error::InvalidReference(tag_or_digest.to_owned());
-        let (tag, digest) = match tag_or_digest.parse::<Digest>() {
-            Ok(d) => (None, Some(d)),
-            Err(_) if is_valid_tag(tag_or_digest) => (Some(tag_or_digest), None),
-            Err(_) => return Err(invalid()),
-        };
-        Reference::new(&self.registry.host, &self.name, tag, digest).map_err(|_| invalid())
+        endpoint::manifest_reference(&self.registry, &self.name, tag_or_digest)
     }
 
     fn scope(&self, push: bool) -> &str {

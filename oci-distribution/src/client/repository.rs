@@ -50,7 +50,7 @@ impl Repository {
             client,
             registry,
             pull_scope: repository_scope(name, &["pull"]),
-            push_scope: repository_scope(name, &["pull", "push"]),
+            push_scope: crate::auth::push_scope(name, None),
             name: name.to_owned(),
             mount_from: None,
             documents: Arc::default(),
@@ -71,11 +71,7 @@ impl Repository {
     /// registry (end-11) instead of uploading it: what a copy between two repositories of
     /// one registry wants.
     pub fn mount_from(mut self, repository: &str) -> Self {
-        self.push_scope = format!(
-            "{} {}",
-            repository_scope(&self.name, &["pull", "push"]),
-            repository_scope(repository, &["pull"])
-        );
+        self.push_scope = crate::auth::push_scope(&self.name, Some(repository));
         self.mount_from = Some(repository.to_owned());
         self
     }
@@ -98,13 +94,7 @@ impl Repository {
     }
 
     fn reference(&self, tag_or_digest: &str) -> Result<Reference, ClientError> {
-        let invalid = || ClientError::InvalidReference(tag_or_digest.to_owned());
-        let (tag, digest) = match tag_or_digest.parse::<Digest>() {
-            Ok(d) => (None, Some(d)),
-            Err(_) if is_valid_tag(tag_or_digest) => (Some(tag_or_digest), None),
-            Err(_) => return Err(invalid()),
-        };
-        Reference::new(&self.registry.host, &self.name, tag, digest).map_err(|_| invalid())
+        endpoint::manifest_reference(&self.registry, &self.name, tag_or_digest)
     }
 
     /// Fetches a manifest or index by tag or digest (end-3): its bytes, hashed against the

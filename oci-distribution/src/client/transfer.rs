@@ -74,16 +74,6 @@ impl Download {
     }
 }
 
-/// A [`ClientError`] as the I/O error a reader returns: a verification failure stays
-/// recognisable ([`oci_image::content::Error::from_read`]).
-fn to_io(e: ClientError) -> io::Error {
-    match e {
-        ClientError::Verify { source, .. } => source.into(),
-        ClientError::Io(e) => e,
-        other => io::Error::other(other),
-    }
-}
-
 impl Read for Download {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
@@ -94,16 +84,16 @@ impl Read for Download {
                 return Ok(0);
             }
             let Some(body) = self.body.as_mut() else {
-                self.connect().map_err(to_io)?;
+                self.connect().map_err(crate::Error::into_io)?;
                 continue;
             };
             match body.read(buf) {
                 Ok(0) => {
                     self.body = None;
-                    self.machine.handle_end(Instant::now()).map_err(to_io)?;
+                    self.machine.handle_end(Instant::now()).map_err(crate::Error::into_io)?;
                 }
                 Ok(n) => {
-                    let new = self.machine.handle_data(&buf[..n]).map_err(to_io)?;
+                    let new = self.machine.handle_data(&buf[..n]).map_err(crate::Error::into_io)?;
                     if new.is_empty() {
                         continue;
                     }
@@ -114,7 +104,9 @@ impl Read for Download {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     self.body = None;
-                    self.machine.handle_failure(Instant::now(), e.into()).map_err(to_io)?;
+                    self.machine
+                        .handle_failure(Instant::now(), e.into())
+                        .map_err(crate::Error::into_io)?;
                 }
             }
         }

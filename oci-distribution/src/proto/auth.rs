@@ -10,6 +10,9 @@ use super::{Error, Origin, Outgoing, Want};
 use crate::auth::{Challenge, Credentials, Scheme, TokenResponse};
 use crate::endpoint::{self, Body};
 
+/// The longest token lifetime believed, in seconds (a day).
+const MAX_TOKEN_LIFETIME: u64 = 24 * 60 * 60;
+
 /// The OAuth2 client id sent with refresh-token grants.
 const CLIENT_ID: &str = "oci-distribution";
 
@@ -379,8 +382,12 @@ impl Auth {
                 fail(AuthFailure::MalformedToken, "the token response holds no usable token".into())
             })?;
         // Renew a little before the registry would refuse it.
-        let lifetime = Duration::from_secs(token.lifetime().saturating_sub(5).max(1));
-        self.tokens.insert(fetch.key, Token { header, expires: now + lifetime, accepted: false });
+        // A token service's `expires_in` is believed up to a day: a larger number (up to
+        // u64::MAX) would overflow the clock, and a refused token is renewed anyway.
+        let lifetime =
+            Duration::from_secs(token.lifetime().saturating_sub(5).clamp(1, MAX_TOKEN_LIFETIME));
+        let expires = now.checked_add(lifetime).unwrap_or(now);
+        self.tokens.insert(fetch.key, Token { header, expires, accepted: false });
         Ok(None)
     }
 }
@@ -560,6 +567,22 @@ mod tests {
         );
         let target: http::Uri = "https://reg.example/v2/".parse().unwrap();
         assert_eq!(auth.authorization(&reg, "s", &target, Instant::now()).unwrap(), "Bearer a");
+    }
+
+    #[test]
+    fn hostile_token_lifetimes_do_not_overflow_the_clock() {
+        let reg = origin("https://reg.example/");
+        let mut auth = Auth::new();
+        let challenge = Challenge::parse_all(r#"Bearer realm="https://reg.example/token""#);
+        let fetch = auth.challenge(&reg, "s", &challenge, None).unwrap().unwrap();
+        let now = Instant::now();
+        let body = format!(r#"{{"token":"t","expires_in":{}}}"#, u64::MAX);
+        auth.token_response(fetch, &parts(200), body.as_bytes(), now).unwrap();
+        let target: http::Uri = "https://reg.example/v2/".parse().unwrap();
+        assert!(auth.authorization(&reg, "s", &target, now).is_some());
+        assert!(
+            auth.authorization(&reg, "s", &target, now + Duration::from_secs(2 * 86_400)).is_none()
+        );
     }
 
     #[test]

@@ -122,6 +122,16 @@ impl Error {
         }
     }
 
+    /// This error as the I/O error a blob reader returns: a verification failure stays
+    /// recognisable to [`oci_image::content::Error::from_read`].
+    pub fn into_io(self) -> std::io::Error {
+        match self {
+            Self::Verify { source, .. } => source.into(),
+            Self::Io(e) => e,
+            other => std::io::Error::other(other),
+        }
+    }
+
     /// The registry error inside a content-store error (what [`oci_image::content::copy`]
     /// returns when a registry failed), if there is one.
     pub fn of_content(error: &oci_image::content::Error) -> Option<&Self> {

@@ -63,7 +63,7 @@ pub use referrers::{
 };
 pub use retry::{Backoff, Replay, RetryPolicy, retryable_status};
 pub use upload::{
-    BlobUpload, MountOutcome, UploadOutcome, UploadStep, mount_outcome, mount_request,
+    BlobUpload, MAX_CHUNK, MountOutcome, UploadOutcome, UploadStep, mount_outcome, mount_request,
 };
 
 use crate::endpoint::Body;

@@ -9,6 +9,9 @@ use oci_image::{Descriptor, DigestMismatch, Hasher, VerifyError};
 use super::{Backoff, Error, Replay, RetryPolicy, retryable_status};
 use crate::endpoint::{self, Body, Registry};
 
+/// The largest chunk a registry's `OCI-Chunk-Min-Length` can ask us to hold: 64 MiB.
+pub const MAX_CHUNK: u64 = 64 << 20;
+
 /// What a [`BlobUpload`] wants next.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -211,6 +214,9 @@ impl BlobUpload {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .unwrap_or(0);
+        // A registry cannot make us hold more than MAX_CHUNK in memory: above that it gets
+        // chunks of MAX_CHUNK, and if it refuses them, the streamed PATCH.
+        let min = min.min(MAX_CHUNK);
         self.min_chunk = min;
         self.chunk_size = self.chunk_size.max(min);
         self.send_limit = self.send_limit.max(min);
@@ -772,7 +778,7 @@ fn held(parts: &http::response::Parts) -> u64 {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().trim_start_matches("bytes=").split_once('-'))
         .and_then(|(_, last)| last.trim().parse::<u64>().ok())
-        .map_or(0, |last| if last == 0 { 0 } else { last + 1 })
+        .map_or(0, |last| if last == 0 { 0 } else { last.saturating_add(1) })
 }
 
 #[cfg(test)]
@@ -1194,6 +1200,20 @@ mod tests {
         let (log, outcome) =
             run(&mut machine(content, 6, None).without_digest_check(), &content[..10], respond);
         assert!(matches!(outcome, Err(Error::Verify { .. })), "{log:?}");
+    }
+
+    #[test]
+    fn a_hostile_min_length_or_range_cannot_exhaust_memory_or_overflow() {
+        let content: Vec<u8> = (0..100u8).collect();
+        let mut upload = machine(&content, 10, None);
+        upload.handle_response(
+            &endpoint::start_upload(&upload.registry, "a", None).unwrap(),
+            &answer(202, &[("Location", "/u"), ("OCI-Chunk-Min-Length", "18446744073709551615")]),
+            b"",
+            Instant::now(),
+        );
+        assert_eq!(upload.chunk_size, MAX_CHUNK);
+        assert_eq!(held(&answer(204, &[("Range", "0-18446744073709551615")])), u64::MAX);
     }
 
     #[allow(non_snake_case)]
